@@ -1,0 +1,487 @@
+/*
+ * lc_private.h - what the library's files share with each other and nobody else.
+ * Names here use the lc__ prefix. The CLI must not include this file.
+ */
+#ifndef LC_PRIVATE_H
+#define LC_PRIVATE_H
+
+#ifndef LC_BUILDING_LIBRARY
+#error "lc_private.h is internal to liblaocoon"
+#endif
+
+#include "laocoon.h"
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- magic values guard handles against misuse ---------------------------- */
+#define LC_MAGIC_CTX 0x6c63747801u
+#define LC_MAGIC_IMAGE 0x6c63696d01u
+#define LC_MAGIC_REPORT 0x6c63727001u
+
+/* ---- limits --------------------------------------------------------------- */
+/* One enum entry per row of the limits table in limits.c (same order). */
+typedef enum lc_limit_id {
+	LC_LIM_PATH_LEN,          /* bytes in one entry path */
+	LC_LIM_ENTRIES_PER_LAYER, /* tar entries in one layer */
+	LC_LIM_LAYERS,            /* layers in one image */
+	LC_LIM_TOTAL_BYTES,       /* uncompressed bytes over the whole image */
+	LC_LIM_LAYER_BYTES,       /* uncompressed bytes in one layer */
+	LC_LIM_RATIO,             /* decompressed/compressed ratio */
+	LC_LIM_JSON_SIZE,         /* bytes of a config or other JSON document */
+	LC_LIM_JSON_DEPTH,        /* nesting depth of a JSON document */
+	LC_LIM_MANIFEST_SIZE,     /* bytes of a manifest or index */
+	LC_LIM_INDEX_DEPTH,       /* nested indexes followed */
+	LC_LIM_FILE_BUFFER,       /* bytes of one file held whole in memory for a detector */
+	LC_LIM_CAPTURE_SIZE,      /* bytes of one captured file (etc/passwd ...) */
+	LC_LIM_LINK_LEN,          /* bytes in a link target */
+	LC_LIM_FINDINGS,          /* findings in one report */
+	LC_LIM_FINDINGS_PER_FILE, /* findings one detector may emit for one file */
+	LC_LIM_ARCHIVE_MEMBERS,   /* members of an outer archive (oci-archive, docker-archive) */
+	LC_LIM__COUNT
+} lc_limit_id;
+
+/* ---- errors and warnings on a handle -------------------------------------- */
+/* A diagnostic: stable dotted code (e.g. "layer.tar_unterminated"), message, and where. */
+typedef struct lc_diag {
+	char *code;
+	char *message;
+	int layer; /* -1 when not about a layer */
+	char *path; /* NULL when not about a path */
+} lc_diag;
+
+typedef struct lc_diag_list {
+	lc_diag *v;
+	size_t n, cap;
+} lc_diag_list;
+
+/* ---- context -------------------------------------------------------------- */
+typedef struct lc_strlist {
+	char **v;
+	size_t n, cap;
+} lc_strlist;
+
+struct lc_ctx {
+	uint64_t magic;
+	char errmsg[1024];
+	int64_t limits[LC_LIM__COUNT];
+	/* single-valued options */
+	char *platform;  /* "os/arch[/variant]" or NULL (linux/amd64) */
+	char *scanners;  /* comma list or NULL (all) */
+	int parallel;    /* 0 = number of cores */
+	bool show_secrets;
+	bool no_cache;
+	char *cache_dir;
+	int64_t cache_max_size;
+	int64_t timeout_ms;
+	int64_t max_memory;
+	/* repeatable options */
+	lc_strlist secret_configs, yara_rules, iocs, hash_dbs, trusted;
+	/* detectors' loaded shared state (compiled rules), index = detector table index */
+	void **det_shared;
+	bool *det_enabled;
+	bool loaded;
+	struct lc_matcher *matcher; /* shared single-pass matcher, NULL when no detector uses it */
+	pthread_mutex_t lock;
+};
+
+/* Sets ctx->errmsg (printf-style) and returns code, for `return lc__fail(...)`. */
+lc_code lc__fail(lc_ctx *ctx, lc_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int64_t lc__limit(const lc_ctx *ctx, lc_limit_id id);
+int lc__strlist_add(lc_strlist *l, const char *s);
+void lc__strlist_free(lc_strlist *l);
+
+/* ---- byte streams ----------------------------------------------------------- */
+/*
+ * A source hands out blobs as streams: a file, a member of an outer tar, later an HTTP
+ * body. Read returns bytes read, 0 at end, -1 on error (message in errbuf).
+ */
+typedef struct lc_stream lc_stream;
+struct lc_stream {
+	ssize_t (*read)(lc_stream *s, void *buf, size_t len);
+	void (*close)(lc_stream *s);
+	char errbuf[256];
+	/* for the local-blob trust cache (issue 6): identity of the backing file, if any */
+	const char *file_path; /* NULL when not a plain file */
+	int64_t file_offset, file_length;
+};
+
+/* Open a whole file, or a slice of it, as a stream. */
+lc_code lc__stream_file(lc_ctx *ctx, const char *path, int64_t off, int64_t len, lc_stream **out);
+/* Stream a member of a tar archive on disk (oci-archive, docker-archive). */
+lc_code lc__stream_tar_member(lc_ctx *ctx, const char *archive, const char *member,
+			      lc_stream **out);
+
+/* ---- the image model -------------------------------------------------------- */
+typedef struct lc_history {
+	char *created;
+	char *created_by;
+	char *comment;
+	bool empty_layer;
+} lc_history;
+
+typedef struct lc_layer_desc {
+	char *digest;     /* "sha256:..." of the blob as stored (NULL for rootfs) */
+	char *media_type; /* as claimed; compression is decided by magic bytes */
+	int64_t size;     /* claimed compressed size, -1 if unknown */
+	char *diff_id;    /* from config rootfs.diff_ids (NULL for rootfs) */
+	int history;      /* index into img->history of the step that made it, -1 if none */
+	char *blob_ref;   /* source-private: file path or archive member name */
+} lc_layer_desc;
+
+/* What the config says the image does. Arrays are NULL-terminated; NULL when absent. */
+typedef struct lc_config {
+	char *os, *architecture, *variant;
+	char *created;
+	char *user;
+	char *working_dir;
+	char **env;
+	char **entrypoint;
+	char **cmd;
+	char **exposed_ports; /* "3333/tcp" */
+	char **volumes;
+	char *stop_signal;
+	char **healthcheck; /* Test array */
+	json_t *labels;     /* object or NULL; borrowed from img->config_json */
+	char **onbuild;
+} lc_config;
+
+struct lc_source_ops;
+struct lc_walk_cb;
+
+struct lc_image {
+	uint64_t magic;
+	lc_ctx *ctx;
+	char *reference;  /* as the user gave it */
+	char *transport;  /* "oci", "oci-archive", "docker-archive", "dir", "rootfs" */
+	char *path;       /* the directory or file */
+	char *manifest_digest; /* NULL when the source has none (rootfs) */
+	char *manifest_media_type;
+	char *config_digest;
+	char *platform;   /* "linux/amd64" as chosen */
+	lc_strlist names; /* RepoTags, ref.name / base.name annotations */
+	json_t *config_json; /* parsed config, owned */
+	lc_config config;
+	lc_history *history;
+	size_t nhistory;
+	lc_layer_desc *layers;
+	size_t nlayers;
+	lc_diag_list warnings; /* found while opening (e.g. odd manifest) */
+	const struct lc_source_ops *src;
+	void *src_state;
+};
+
+/* A source: one file per transport, registered in source/registry.c. */
+typedef struct lc_source_ops {
+	const char *name; /* transport name, as skopeo spells it */
+	/* Does a bare path look like this source? (for auto-detection); may be NULL */
+	bool (*probe)(const char *path);
+	/* Parse `spec` (the part after "name:"), read manifest and config, fill img. */
+	lc_code (*open)(lc_image *img, const char *spec);
+	/* Open layer i's blob as a raw (still compressed) stream. */
+	lc_code (*open_blob)(lc_image *img, size_t i, lc_stream **out);
+	/* For rootfs: walk the directory instead of a tar stream. NULL otherwise. */
+	lc_code (*walk_dir)(lc_image *img, size_t i, struct lc_walk_cb *cb);
+	void (*close)(lc_image *img);
+} lc_source_ops;
+
+extern const lc_source_ops *const lc__sources[]; /* NULL-terminated */
+
+/* Fill img->config/history from the parsed config JSON (shared by all sources). */
+lc_code lc__config_parse(lc_image *img, json_t *config);
+/* Bounded JSON parse of a document: size and depth limits from ctx; names `what` in errors. */
+lc_code lc__json_parse(lc_ctx *ctx, const char *what, const char *buf, size_t len, json_t **out);
+/* Choose a manifest from an OCI index / docker manifest list by platform. */
+lc_code lc__platform_select(lc_ctx *ctx, json_t *index, const char *want, json_t **manifest_desc);
+
+/* ---- entries and the layer walk --------------------------------------------- */
+typedef enum lc_ftype {
+	LC_FT_REG = 0,
+	LC_FT_DIR,
+	LC_FT_SYMLINK,
+	LC_FT_HARDLINK,
+	LC_FT_CHR,
+	LC_FT_BLK,
+	LC_FT_FIFO,
+	LC_FT_SOCK,
+	LC_FT_WHITEOUT, /* .wh.NAME: path is the removed NAME */
+	LC_FT_OPAQUE,   /* .wh..wh..opq: path is the directory */
+	LC_FT_OTHER
+} lc_ftype;
+
+/* One tar entry, borrowed by callbacks until they return. */
+typedef struct lc_entry {
+	const char *path;  /* normalised: relative, no leading "/", no "." or ".." parts */
+	lc_ftype type;
+	uint32_t mode;     /* permission bits incl. setuid/setgid/sticky */
+	uint32_t uid, gid;
+	int64_t size;
+	const char *link;  /* symlink or hardlink target, else NULL */
+	uint32_t dev_major, dev_minor;
+	int layer;         /* 0-based */
+	const char *layer_diff_id; /* as claimed by the config; NULL for rootfs */
+} lc_entry;
+
+/* Pull-style access to the current entry's content; zero-copy blocks borrowed until
+ * the next call. next returns 1 with a block, 0 at end of data, -1 on error (the layer
+ * is broken; the walker reports it). Implemented by the tar walker and by rootfs. */
+typedef struct lc_content lc_content;
+struct lc_content {
+	int (*next)(lc_content *c, const uint8_t **buf, size_t *len, int64_t *offset);
+};
+static inline int lc__content_next(lc_content *c, const uint8_t **buf, size_t *len,
+				   int64_t *offset)
+{
+	return c->next(c, buf, len, offset);
+}
+
+typedef struct lc_walk_cb {
+	/* Called once per entry; may read content through c (NULL for non-regular). */
+	lc_code (*entry)(void *ud, const lc_entry *e, lc_content *c);
+	void *ud;
+} lc_walk_cb;
+
+typedef struct lc_layer_result {
+	char blob_digest[72];   /* computed "sha256:..." of the raw blob */
+	char diff_id[72];       /* computed "sha256:..." of the uncompressed tar */
+	int64_t blob_bytes, tar_bytes;
+	int64_t entries;
+	const char *compression; /* "gzip", "zstd", "none" */
+	bool complete;
+} lc_layer_result;
+
+/*
+ * Stream layer i once: verify blob digest and diff_id, decompress, walk the tar, call
+ * cb->entry per entry. Warnings and errors go to diags (with layer and path).
+ * Returns LC_OK, LC_EIMAGE (unreadable), LC_EINTEGRITY (digest mismatch), LC_EINCOMPLETE.
+ */
+lc_code lc__layer_walk(lc_ctx *ctx, lc_image *img, size_t i, const lc_walk_cb *cb,
+		       lc_layer_result *res, lc_diag_list *warnings, lc_diag_list *errors);
+
+/* Path normalisation: returns 0 and writes a normalised relative path, or -1 when the
+ * path climbs out ("../") which the caller reports. Absolute paths are made relative,
+ * with *was_absolute set. */
+int lc__path_normalise(const char *in, char *out, size_t outsz, bool *was_absolute);
+
+/* ---- the file index and whiteouts ------------------------------------------- */
+/* Compact per-layer record: what inspect --files and the image hooks see. */
+typedef struct lc_fileinfo {
+	char *path;
+	lc_ftype type;
+	uint32_t mode, uid, gid;
+	int64_t size;
+	char *link;
+	int layer;
+	int removed_in; /* -1 when present in the final view */
+} lc_fileinfo;
+
+typedef struct lc_fileidx lc_fileidx;
+lc_fileidx *lc__fileidx_new(size_t nlayers);
+void lc__fileidx_free(lc_fileidx *ix);
+/* Record an entry of layer L (thread-safe per layer: each layer has its own list).
+ * Returns 1 when it replaced a duplicate path in the same layer (caller warns). */
+int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e);
+/* Apply whiteouts and opaque markers across layers; sets removed_in. */
+void lc__fileidx_resolve(lc_fileidx *ix);
+/* After resolve: all records (every layer), sorted by path then layer. */
+size_t lc__fileidx_count(const lc_fileidx *ix);
+const lc_fileinfo *lc__fileidx_get(const lc_fileidx *ix, size_t i);
+/* The record for (layer, path), or NULL. */
+const lc_fileinfo *lc__fileidx_find(const lc_fileidx *ix, int layer, const char *path);
+size_t lc__fileidx_layer_count(const lc_fileidx *ix, int layer);
+
+/* ---- findings ----------------------------------------------------------------- */
+typedef enum lc_source_kind {
+	LC_SRC_FILE = 0,
+	LC_SRC_CONFIG,
+	LC_SRC_HISTORY,
+	LC_SRC_NAME,
+	LC_SRC_IMAGE,
+	LC_SRC_PACKAGE,
+	LC_SRC_RUNTIME
+} lc_source_kind;
+
+/* What a detector fills in to report a finding; lc__emit copies everything. */
+typedef struct lc_finding_in {
+	const char *rule_id;
+	lc_severity severity;
+	const char *title;
+	const char *description;
+	lc_source_kind source;
+	int layer;          /* -1 for none; for file findings, from the entry by default */
+	const char *path;   /* file path, or config key ("config.Entrypoint"), or history index */
+	int64_t line;       /* 1-based, 0 for none */
+	int64_t offset;     /* byte offset in the file, -1 for none */
+	const char *evidence; /* already redacted by the detector where secret */
+	const char *remediation;
+	json_t *details;    /* object; ownership passes to lc__emit (may be NULL) */
+} lc_finding_in;
+
+typedef struct lc_scan lc_scan;
+struct lc_detector;
+
+/* Where findings go; one per callback, carrying the detector. */
+typedef struct lc_emitter {
+	lc_scan *scan;
+	const struct lc_detector *det;
+	const lc_entry *entry; /* NULL outside file callbacks */
+} lc_emitter;
+
+/* Thread-safe. Fills layer/path from em->entry when the finding leaves them unset
+ * (layer < 0 and path NULL with source FILE). */
+lc_code lc__emit(lc_emitter *em, const lc_finding_in *f);
+/* Add a warning to the scan's report (thread-safe). */
+void lc__scan_warn(lc_scan *sc, const char *code, int layer, const char *path, const char *fmt,
+		   ...) __attribute__((format(printf, 5, 6)));
+bool lc__scan_show_secrets(const lc_scan *sc);
+
+/* Redact a secret for output: first 4 characters then "****" (unless show-secrets). */
+char *lc__redact(const lc_scan *sc, const char *secret, size_t len);
+
+/* ---- the image-level view ------------------------------------------------------ */
+typedef struct lc_view {
+	const lc_image *img;
+	const lc_fileidx *files; /* resolved: removed_in is set */
+} lc_view;
+
+/* Contents of a path a detector asked for in advance (lc_detector.capture), as the
+ * final view has it (layer = where it came from). Returns NULL when absent. */
+const uint8_t *lc__view_capture(const lc_view *v, const char *path, size_t *len, int *layer);
+
+/* ---- detectors ------------------------------------------------------------------ */
+#define LC_WANT_META 0x1u    /* on_entry for every entry (all types) */
+#define LC_WANT_CHUNKS 0x2u  /* on_chunk with every block of regular files it selects */
+#define LC_WANT_BUFFER 0x4u  /* on_file with the whole file (up to max_size) */
+#define LC_WANT_MATCHER 0x8u /* registers patterns with the shared matcher */
+
+typedef struct lc_detector {
+	const char *name; /* canonical, used by --scanners */
+	const char *description;
+	unsigned wants;
+	/* Which regular files to give content of: fnmatch(3) globs on the normalised path
+	 * (FNM_PATHNAME not set, so '*' crosses '/'); NULL = every regular file. */
+	const char *const *paths;
+	int64_t max_size;              /* files above are given as truncated buffer; 0 = limit */
+	const char *const *capture;    /* exact paths to capture for on_image (final view) */
+
+	/* Once per ctx: compile rules (read-only afterwards, shared by threads). */
+	lc_code (*load)(lc_ctx *ctx, void **shared);
+	void (*unload)(void *shared);
+	/* Per worker thread: scratch space. */
+	lc_code (*worker_new)(void *shared, void **worker);
+	void (*worker_free)(void *worker);
+
+	lc_code (*on_entry)(void *shared, void *worker, lc_emitter *em, const lc_entry *e);
+	/* Blocks of one file in order; last=true once with len possibly 0. */
+	lc_code (*on_chunk)(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
+			    const uint8_t *buf, size_t len, int64_t offset, bool last);
+	lc_code (*on_file)(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
+			   const uint8_t *buf, size_t len, bool truncated);
+	lc_code (*on_layer_end)(void *shared, void *worker, lc_emitter *em, int layer);
+	lc_code (*on_image)(void *shared, lc_emitter *em, const lc_view *v);
+} lc_detector;
+
+extern const lc_detector *const lc__detectors[]; /* NULL-terminated, detect/registry.c */
+size_t lc__detector_index(const char *name);       /* (size_t)-1 when unknown */
+
+/* ---- the shared single-pass matcher (match/) ------------------------------------- */
+/*
+ * Detectors register regexes in load(); the scan streams each regular file once through
+ * one Hyperscan database and calls back the owner of each pattern with a window of
+ * bytes around the match, so it can confirm (PCRE2, entropy, boundaries).
+ */
+typedef struct lc_matcher lc_matcher;
+#define LC_M_CASELESS 0x1u
+#define LC_M_DOTALL 0x2u
+#define LC_M_MULTILINE 0x4u
+#define LC_M_TEXT_ONLY 0x8u /* skip this pattern in binary files */
+#define LC_M_LITERAL 0x10u  /* expression is a literal, not a regex */
+
+typedef struct lc_match {
+	unsigned rule;       /* the owner's own id for the pattern */
+	int64_t end;         /* offset in the file just after the match */
+	const uint8_t *win;  /* bytes [win_off, win_off + win_len) of the file */
+	int64_t win_off;
+	size_t win_len;      /* ends at least `after` bytes past `end` unless at EOF */
+} lc_match;
+
+typedef lc_code (*lc_match_fn)(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
+			       const lc_match *m);
+
+lc_matcher *lc__matcher_get(lc_ctx *ctx); /* created on first use */
+/* before/after: bytes of context the owner needs to confirm around a match end. */
+lc_code lc__matcher_add(lc_matcher *m, const lc_detector *owner, lc_match_fn fn,
+			unsigned rule, const char *expr, unsigned flags, size_t before,
+			size_t after);
+
+
+/* Used by the scan (scan.c) only. */
+lc_code lc__matcher_compile(lc_matcher *m, lc_ctx *ctx); /* uses the on-disk cache */
+bool lc__matcher_empty(const lc_matcher *m);
+void lc__matcher_free(lc_matcher *m);
+typedef struct lc_matcher_worker lc_matcher_worker;
+lc_code lc__matcher_worker_new(lc_matcher *m, lc_matcher_worker **out);
+void lc__matcher_worker_free(lc_matcher_worker *w);
+/* Feed one file: begin, chunks in order, end. det_shared/det_workers are indexed by
+ * detector table index, so matches reach the owner's state. */
+lc_code lc__matcher_file_begin(lc_matcher_worker *w, const lc_entry *e, bool binary);
+lc_code lc__matcher_file_chunk(lc_matcher_worker *w, lc_scan *sc, void **det_workers,
+			       const uint8_t *buf, size_t len);
+lc_code lc__matcher_file_end(lc_matcher_worker *w, lc_scan *sc, void **det_workers);
+/* Scan a standalone buffer (config strings, history lines) through the same patterns. */
+lc_code lc__matcher_scan_buffer(lc_matcher_worker *w, lc_scan *sc, void **det_workers,
+				const lc_entry *pseudo, const uint8_t *buf, size_t len);
+
+/* ---- the report ------------------------------------------------------------------ */
+typedef struct lc_finding {
+	char id[33]; /* 32 hex chars: stable across formats and runs */
+	char *detector;
+	char *rule_id;
+	lc_severity severity;
+	char *title;
+	char *description;
+	lc_source_kind source;
+	int layer;          /* -1 = none */
+	char *layer_diff_id;
+	int removed_in;     /* -1 = still in the final view or not a file */
+	char *path;
+	int64_t line;       /* 0 = none */
+	int64_t offset;     /* -1 = none */
+	char *evidence;
+	json_t *details;
+	char *remediation;
+} lc_finding;
+
+struct lc_report {
+	uint64_t magic;
+	lc_ctx *ctx;
+	lc_code code;          /* the scan's own result (0 or 3-6) */
+	bool complete;
+	json_t *image;         /* reference, digests, platform, layers, config summary */
+	lc_finding *findings;  /* sorted: severity desc, layer, path, line, rule */
+	size_t nfindings, capfindings;
+	lc_diag_list warnings, errors;
+	lc_fileidx *files;     /* kept when LC_SCAN_FILE_INDEX */
+	char **scanners;       /* names of detectors that ran, NULL-terminated */
+};
+
+void lc__diag_add(lc_diag_list *l, const char *code, int layer, const char *path,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void lc__diag_list_free(lc_diag_list *l);
+const char *lc__source_kind_name(lc_source_kind k);
+const char *lc__ftype_name(lc_ftype t);
+/* Escape a byte string for terminal or JSON text: non-UTF-8 bytes and control
+ * characters become \xNN, so nothing an image names reaches a terminal raw.
+ * Returns a malloc'd string. */
+char *lc__escape(const char *s, size_t len);
+
+/* Report writers (report/), one per format. */
+lc_code lc__report_write_json(lc_report *r, FILE *out, unsigned flags);
+lc_code lc__report_write_table(lc_report *r, FILE *out, unsigned flags);
+json_t *lc__report_to_json(lc_report *r, unsigned flags);
+
+#endif
