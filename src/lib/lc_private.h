@@ -242,6 +242,12 @@ static inline int lc__content_next(lc_content *c, const uint8_t **buf, size_t *l
 typedef struct lc_walk_cb {
 	/* Called once per entry; may read content through c (NULL for non-regular). */
 	lc_code (*entry)(void *ud, const lc_entry *e, lc_content *c);
+	/* An entry kept out of the view because it is itself suspicious: its path climbs
+	 * out ("layer.path_traversal"), is absolute ("layer.path_absolute"), or a hard link
+	 * points outside the layer ("layer.hardlink_outside"). raw_path is as stored (not
+	 * escaped). The scan turns these into findings. May be NULL. */
+	void (*suspicious)(void *ud, int layer, const char *code, const char *raw_path,
+			   const char *link);
 	void *ud;
 } lc_walk_cb;
 
@@ -483,5 +489,15 @@ char *lc__escape(const char *s, size_t len);
 lc_code lc__report_write_json(lc_report *r, FILE *out, unsigned flags);
 lc_code lc__report_write_table(lc_report *r, FILE *out, unsigned flags);
 json_t *lc__report_to_json(lc_report *r, unsigned flags);
+
+/* ---- embedded data (data.c, generated embedded_data.c) ----------------------- */
+typedef struct lc_embedded {
+	const char *name; /* path under data/, e.g. "secrets/rules.yaml" */
+	const uint8_t *data; /* NUL-terminated for convenience; len excludes the NUL */
+	size_t len;
+} lc_embedded;
+extern const lc_embedded lc__embedded[];
+/* The embedded file `name`, or NULL. */
+const uint8_t *lc__data_get(const char *name, size_t *len);
 
 #endif
