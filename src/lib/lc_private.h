@@ -500,4 +500,76 @@ extern const lc_embedded lc__embedded[];
 /* The embedded file `name`, or NULL. */
 const uint8_t *lc__data_get(const char *name, size_t *len);
 
+/* ---- report ---- */
+/* "CRITICAL" ... "UNKNOWN": severities exactly as every output and the schema spell them. */
+const char *lc__report_severity_label(lc_severity s);
+/* lc__escape of a NUL-terminated string; NULL stays NULL. */
+char *lc__escape_str(const char *s);
+/* A deep copy of v with every string and object key passed through lc__escape, so
+ * image-controlled JSON (labels, config) is valid UTF-8 and free of controls. */
+json_t *lc__json_escape(json_t *v);
+
+/* ---- secrets ---- */
+/* Matcher extras (match/). scan.c may pass binary=false to file_begin: the matcher then
+ * decides itself from the first chunk (a NUL byte in its first 8 KiB). */
+bool lc__matcher_is_binary(const uint8_t *buf, size_t len);
+/* 1-based line number of file offset `off` (inside m->win), for a match being delivered. */
+int64_t lc__match_line(const lc_match *m, int64_t off);
+typedef struct lc_matcher_stats {
+	size_t patterns;   /* expressions registered */
+	bool from_cache;   /* the database was read from the on-disk cache */
+	double compile_ms; /* wall time of lc__matcher_compile */
+	char cache_path[1024]; /* the cache file used or written ("" when none) */
+} lc_matcher_stats;
+void lc__matcher_stats(const lc_matcher *m, lc_matcher_stats *out);
+/* Shannon entropy in bits per byte of s[0..len). */
+double lc__entropy(const uint8_t *s, size_t len);
+
+/* The secret rule engine (secret/): rules from YAML (Trivy-compatible fields plus
+ * entropy), PCRE2 confirmation on a window. Callable on a plain buffer (fuzzing, tests,
+ * image config strings). */
+typedef struct lc_secret_rules lc_secret_rules;
+typedef struct lc_secret_scratch lc_secret_scratch;
+typedef struct lc_secret_hit {
+	const char *rule_id, *category, *title;
+	lc_severity severity;
+	bool low_confidence;    /* a placeholder-looking path (docs, tests, examples) */
+	int64_t start, end;     /* offsets of the secret in the scanned subject */
+	const uint8_t *secret;  /* borrowed, not NUL-terminated */
+	size_t secret_len;
+	const uint8_t *match;   /* the whole rule match */
+	size_t match_len;
+	int64_t match_start;
+} lc_secret_hit;
+/* Return non-zero to stop. */
+typedef int (*lc_secret_sink)(void *ud, const lc_secret_hit *h);
+/* The built-in rules (embedded secrets/rules.yaml). */
+lc_code lc__secret_rules_builtin(lc_secret_rules **out, char *err, size_t errlen);
+/* Apply a Trivy-style secret config (rules, disable-rules, enable-builtin-rules,
+ * allow-rules, custom-allow-rules) held in buf. `what` names it in errors. */
+lc_code lc__secret_rules_apply_yaml(lc_secret_rules *rs, const char *buf, size_t len,
+				    const char *what, char *err, size_t errlen);
+/* Compile regexes after loading; must be called before use. */
+lc_code lc__secret_rules_finish(lc_secret_rules *rs, char *err, size_t errlen);
+void lc__secret_rules_free(lc_secret_rules *rs);
+size_t lc__secret_rules_count(const lc_secret_rules *rs);
+/* Rule i's keywords (NULL-terminated) and whether it applies to binary files. */
+const char *const *lc__secret_rule_keywords(const lc_secret_rules *rs, size_t i);
+const char *lc__secret_rule_id(const lc_secret_rules *rs, size_t i);
+bool lc__secret_rule_binary(const lc_secret_rules *rs, size_t i);
+size_t lc__secret_rule_window(const lc_secret_rules *rs, size_t i);
+lc_secret_scratch *lc__secret_scratch_new(const lc_secret_rules *rs);
+void lc__secret_scratch_free(lc_secret_scratch *s);
+/* Confirm rule i on subject[0..len) (offset base `base`), calling sink per secret that
+ * passes regex, entropy and allow rules. path may be NULL. Returns hits reported. */
+int lc__secret_confirm(const lc_secret_rules *rs, lc_secret_scratch *s, size_t rule,
+		       const uint8_t *subj, size_t len, int64_t base, const char *path,
+		       lc_secret_sink sink, void *ud);
+/* Every rule over a whole buffer (keyword pre-check, then confirm). */
+int lc__secret_scan_buffer(const lc_secret_rules *rs, lc_secret_scratch *s,
+			   const uint8_t *buf, size_t len, const char *path, bool binary,
+			   lc_secret_sink sink, void *ud);
+/* "abcd****" (or the whole secret when show is true); malloc'd. */
+char *lc__secret_redact(const uint8_t *secret, size_t len, bool show);
+
 #endif
