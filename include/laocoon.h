@@ -115,6 +115,28 @@ LC_API lc_code lc_report_write(lc_report *r, const char *format, FILE *out, unsi
  * above fail_on (pass -1 to never fail on findings), else LC_OK. */
 LC_API lc_code lc_report_exit_code(const lc_report *r, int fail_on);
 
+/* ---- cache ---- */
+/* The layer cache (laocoon cache info|prune|clean). Location and bound come from ctx
+ * (options cache-dir, cache-max-size). */
+typedef struct lc_cache_stats {
+	char path[4096];      /* the database file */
+	int exists;           /* 0: no cache yet (the other figures are 0) */
+	int64_t file_bytes;   /* database + WAL on disk */
+	int64_t data_bytes;   /* compressed layer records (what max_bytes bounds) */
+	int64_t max_bytes;
+	int64_t layers, entries, findings;
+	int64_t trusted_blobs;
+	int64_t hits, misses, stores, evictions; /* since the cache was created */
+	int64_t oldest_ms, newest_ms;            /* last use, ms since the epoch; 0 if none */
+} lc_cache_stats;
+LC_API lc_code lc_cache_info(lc_ctx *ctx, lc_cache_stats *out);
+/* Evict least recently used layers down to max_bytes (< 0: the ctx bound), and, when
+ * older_than_s >= 0, every layer unused for that many seconds. Counts what went. */
+LC_API lc_code lc_cache_prune(lc_ctx *ctx, int64_t max_bytes, int64_t older_than_s,
+			      int64_t *removed_layers, int64_t *freed_bytes);
+/* Delete every record and the blob trust table; the file shrinks. */
+LC_API lc_code lc_cache_clean(lc_ctx *ctx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -572,4 +572,104 @@ int lc__secret_scan_buffer(const lc_secret_rules *rs, lc_secret_scratch *s,
 /* "abcd****" (or the whole secret when show is true); malloc'd. */
 char *lc__secret_redact(const uint8_t *secret, size_t len, bool show);
 
+/* ---- cache ---- */
+/*
+ * The layer cache (src/lib/cache/, docs/internals/CACHE.md): a layer's file index,
+ * findings, warnings and captured files, keyed by (diff_id, fingerprint), in SQLite at
+ * ctx->cache_dir or $XDG_CACHE_HOME/laocoon/cache.db; plus the local blob trust table.
+ * One handle may be shared by the scan's threads (calls are serialised inside).
+ */
+typedef struct lc_cache lc_cache;
+
+/* The fingerprint: SHA-256 over named values; everything that changes results goes in. */
+typedef struct lc_cache_fp lc_cache_fp;
+lc_cache_fp *lc__cache_fp_new(void); /* NULL when out of memory */
+void lc__cache_fp_add(lc_cache_fp *fp, const char *name, const void *data, size_t len);
+void lc__cache_fp_add_str(lc_cache_fp *fp, const char *name, const char *s); /* s may be NULL */
+void lc__cache_fp_add_int(lc_cache_fp *fp, const char *name, int64_t v);
+/* Hash a file's content, or a directory's sorted tree (names and contents). Returns -1
+ * (and adds an "unreadable" marker) when it cannot be read. */
+int lc__cache_fp_add_file(lc_cache_fp *fp, const char *name, const char *path);
+/* Writes 64 hex characters + NUL to out and frees fp. */
+void lc__cache_fp_final(lc_cache_fp *fp, char out[65]);
+/* Adds what ctx knows: engine version, report schema, enabled detectors (det_enabled
+ * when loaded, else the scanners option), show-secrets, every limit, the contents of
+ * every rule set / feed / database option (secret-config, yara-rules, ioc, hash-db,
+ * trusted) and of the embedded data. The scan adds anything else of its own. */
+lc_code lc__cache_fp_add_ctx(lc_cache_fp *fp, lc_ctx *ctx);
+/* Shorthand: a fresh fingerprint of ctx alone. */
+lc_code lc__cache_fingerprint(lc_ctx *ctx, char out[65]);
+
+/* Open the cache for ctx. *out = NULL (and LC_OK) when ctx->no_cache. A damaged database
+ * file is deleted and rebuilt, a schema mismatch rebuilds the tables. On error (e.g. an
+ * unwritable directory) returns LC_EINTERNAL with the message on ctx: the scan should
+ * warn ("cache.unavailable") and go on without a cache. */
+lc_code lc__cache_open(lc_ctx *ctx, lc_cache **out);
+void lc__cache_close(lc_cache *c); /* NULL is fine */
+
+/* A file a detector asked to capture (lc_detector.capture), as this layer has it. */
+typedef struct lc_cache_capture {
+	char *path;
+	uint8_t *data;
+	size_t len;
+} lc_cache_capture;
+
+/* What a layer contributes besides its file index. The scan fills one for store; lookup
+ * fills one (owned by the caller, freed with lc__cache_layer_free). */
+typedef struct lc_cache_layer {
+	bool complete;         /* store refuses a layer unless true */
+	lc_finding *findings;  /* of this layer only (layer == the layer, or -1 for none) */
+	size_t nfindings;
+	lc_diag_list warnings; /* per-layer warnings (layer field ignored, set on load) */
+	lc_cache_capture *captures;
+	size_t ncaptures;
+	int64_t tar_bytes;     /* lc_layer_result figures, given back on a hit */
+	int64_t entries;
+} lc_cache_layer;
+void lc__cache_layer_free(lc_cache_layer *cl); /* frees the contents, not cl */
+
+/*
+ * Look the layer up. On a hit (*hit = true): every file record is added to ix through
+ * lc__fileidx_add with e.layer = layer and e.layer_diff_id = diff_id (removed_in is
+ * left for lc__fileidx_resolve), and out gets findings (layer, layer_diff_id set for
+ * this image, removed_in = -1; the scan recomputes hidden flags and, if its id formula
+ * depends on the layer index, the finding ids), warnings (layer = layer) and captures.
+ * The record is touched for LRU. A miss or a damaged record leaves ix and out empty.
+ * With ctx->show_secrets it always misses (cached evidence is redacted).
+ */
+lc_code lc__cache_lookup(lc_cache *c, const char *diff_id, const char *fingerprint,
+			 lc_fileidx *ix, int layer, lc_cache_layer *out, bool *hit);
+/*
+ * Store a layer scanned completely (d->complete), after lc__fileidx_resolve: the
+ * records of `layer` in ix plus d. Nothing is stored with ctx->show_secrets (evidence
+ * would be in clear) or when the layer is incomplete. Evicts least recently used
+ * layers beyond the size bound afterwards. Failures leave the cache as it was.
+ */
+lc_code lc__cache_store(lc_cache *c, const char *diff_id, const char *fingerprint,
+			const lc_fileidx *ix, int layer, const lc_cache_layer *d);
+/* Evict least recently used layers until the records total at most max_bytes. */
+lc_code lc__cache_evict(lc_cache *c, int64_t max_bytes);
+
+/*
+ * Local blob trust: a blob verified once, read from a plain file whose identity has not
+ * changed since, is trusted without re-hashing. Identity = (real path, offset, length,
+ * size, mtime_ns, ctime_ns, inode, dev); any difference means "verify again".
+ */
+typedef struct lc_cache_blob_id {
+	char path[4096]; /* realpath of s->file_path */
+	int64_t offset, length;
+	int64_t size, mtime_ns, ctime_ns;
+	uint64_t inode, dev;
+} lc_cache_blob_id;
+/* Fill id from a stream backed by a plain file (stat now). false when not a file. */
+bool lc__cache_blob_identify(const lc_stream *s, lc_cache_blob_id *id);
+/* true when the stream's file is unchanged since it was verified as expected_digest;
+ * diff_id (may be NULL) then gets the verified diff_id of its content. */
+bool lc__cache_blob_trusted(lc_cache *c, const lc_stream *s, const char *expected_digest,
+			    char diff_id[72]);
+/* Record a verification. `before` is the identity taken before reading: when the file
+ * changed meanwhile nothing is recorded. */
+void lc__cache_blob_record(lc_cache *c, const lc_cache_blob_id *before, const char *digest,
+			   const char *diff_id);
+
 #endif
