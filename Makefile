@@ -1,0 +1,85 @@
+# laocoon - user-facing entry points. The build itself is Meson + Ninja; this file only
+# chains the steps. On a fresh Debian 12 machine: `make demo` or `make check`.
+#
+#   make build   gcc build in build/ (binary: build/laocoon)
+#   make demo    install missing packages, build, build the demo image, scan it
+#   make check   install missing packages (test tools too), build with gcc and run every
+#                test, then build with clang + ASan/UBSan in build-asan/ and run them again
+#   make bench   the foundation benchmark (bench/run.sh; not part of check)
+#   make clean   remove build directories
+
+PYTHON ?= /usr/bin/python3
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+MESON_TEST_ARGS ?= --print-errorlogs
+
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+
+.PHONY: all deps deps-check build demo check check-gcc check-asan build-asan fixtures \
+	bench fuzz clean
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+deps-check:
+	@scripts/deps.sh check
+
+$(BUILD)/build.ninja:
+	CC=gcc meson setup $(BUILD)
+
+build: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+# --- demo -------------------------------------------------------------------------------
+demo: deps
+	$(MAKE) build
+	$(PYTHON) demo/build.py $(BUILD)/demo/image
+	@echo
+	@echo "== laocoon scan $(BUILD)/demo/image"
+	@$(BUILD)/laocoon scan oci:$(BUILD)/demo/image; rc=$$?; \
+		if [ $$rc -gt 1 ]; then echo "laocoon scan exited $$rc" >&2; exit $$rc; fi
+
+# --- check ------------------------------------------------------------------------------
+# Both suites always run (the second even when the first failed); check fails if either did.
+check: deps-check
+	@$(MAKE) fixtures
+	@$(MAKE) build
+	@rc=0; \
+	$(MAKE) check-gcc || rc=1; \
+	$(MAKE) check-asan || rc=1; \
+	exit $$rc
+
+# The cached Debian rootfs some tests scan (built once, outside the repo; needs root).
+fixtures:
+	@if [ "$$(id -u)" = 0 ]; then scripts/fixture-debootstrap.sh >/dev/null; \
+	else scripts/fixture-debootstrap.sh --check >/dev/null 2>&1 || \
+		echo "fixtures: not root, tests that need the debootstrap rootfs will be skipped"; fi
+
+check-gcc: build
+	meson test -C $(BUILD) $(MESON_TEST_ARGS)
+
+$(BUILD_ASAN)/build.ninja:
+	CC=clang meson setup $(BUILD_ASAN) -Db_sanitize=address,undefined -Db_lundef=false
+
+build-asan: $(BUILD_ASAN)/build.ninja
+	ninja -C $(BUILD_ASAN)
+
+check-asan: build-asan
+	meson test -C $(BUILD_ASAN) $(MESON_TEST_ARGS) --timeout-multiplier 3
+
+# --- fuzz -------------------------------------------------------------------------------
+# libFuzzer harnesses live in fuzz/ (meson option -Dfuzz=true, clang). The fuzz owner fills
+# this target in: build them in build-fuzz/ and run each for a bounded time.
+fuzz: deps-check
+	@echo "make fuzz: no fuzz harnesses yet (see fuzz/)"
+
+# --- bench ------------------------------------------------------------------------------
+bench: deps-check
+	@$(MAKE) build
+	bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz
