@@ -1,0 +1,4 @@
+#!/bin/sh
+# demo application
+echo "demo app listening on :8080"
+exec sleep infinity
