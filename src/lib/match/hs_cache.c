@@ -1,0 +1,250 @@
+/*
+ * hs_cache.c - the on-disk cache of compiled matcher databases. Compiling hundreds of
+ * expressions takes Hyperscan seconds; reading a serialized database takes milliseconds.
+ * The file is keyed by a fingerprint of everything that shapes the database, written
+ * atomically (temp + rename), and checksummed: a corrupt or foreign file is rebuilt.
+ */
+#include "lc_private.h"
+#include "match/hs_matcher_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char cache_magic[8] = {'L', 'C', 'H', 'S', 'D', 'B', '1', 0};
+
+typedef struct cache_hdr {
+	char magic[8];
+	uint8_t fingerprint[32];
+	uint64_t len_all, len_bin;
+	uint8_t payload_sha[32];
+} cache_hdr;
+
+static void sha_update_str(EVP_MD_CTX *c, const char *s)
+{
+	uint64_t n = strlen(s);
+	EVP_DigestUpdate(c, &n, sizeof(n)); /* length-prefixed: no two lists hash alike */
+	EVP_DigestUpdate(c, s, n);
+}
+
+void lc__matcher_fingerprint(lc_matcher *m)
+{
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	hs_platform_info_t plat;
+	unsigned len = 32;
+	memset(m->fingerprint, 0, sizeof(m->fingerprint));
+	if (!c)
+		return;
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	sha_update_str(c, "laocoon-matcher-v1");
+	sha_update_str(c, hs_version());
+	memset(&plat, 0, sizeof(plat));
+	if (hs_populate_platform(&plat) == HS_SUCCESS)
+		EVP_DigestUpdate(c, &plat, sizeof(plat));
+	for (size_t i = 0; i < m->npats; i++) {
+		const lc_mpat *p = &m->pats[i];
+		uint32_t f = p->flags;
+		sha_update_str(c, p->expr);
+		EVP_DigestUpdate(c, &f, sizeof(f));
+	}
+	EVP_DigestFinal_ex(c, m->fingerprint, &len);
+	EVP_MD_CTX_free(c);
+}
+
+static void sha256(const void *a, size_t alen, const void *b, size_t blen, uint8_t out[32])
+{
+	unsigned len = 32;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	memset(out, 0, 32);
+	if (!c)
+		return;
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	if (alen)
+		EVP_DigestUpdate(c, a, alen);
+	if (blen)
+		EVP_DigestUpdate(c, b, blen);
+	EVP_DigestFinal_ex(c, out, &len);
+	EVP_MD_CTX_free(c);
+}
+
+/* The cache directory, or -1 when caching is off or no directory can be named. */
+static int cache_dir(const lc_ctx *ctx, char *out, size_t outsz)
+{
+	const char *x;
+	int n;
+	if (!ctx || ctx->no_cache)
+		return -1;
+	if (ctx->cache_dir && *ctx->cache_dir)
+		n = snprintf(out, outsz, "%s", ctx->cache_dir);
+	else if ((x = getenv("XDG_CACHE_HOME")) && *x == '/')
+		n = snprintf(out, outsz, "%s/laocoon", x);
+	else if ((x = getenv("HOME")) && *x == '/')
+		n = snprintf(out, outsz, "%s/.cache/laocoon", x);
+	else
+		return -1;
+	return n > 0 && (size_t)n < outsz ? 0 : -1;
+}
+
+static int cache_file(lc_matcher *m, const lc_ctx *ctx, char *dir, size_t dirsz)
+{
+	char hex[65];
+	int n;
+	if (cache_dir(ctx, dir, dirsz) != 0)
+		return -1;
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
+	n = snprintf(m->cache_path, sizeof(m->cache_path), "%s/matcher-%s.hsdb", dir, hex);
+	if (n <= 0 || (size_t)n >= sizeof(m->cache_path)) {
+		m->cache_path[0] = 0;
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p with private permissions. */
+static int make_dirs(const char *path)
+{
+	char tmp[1024];
+	size_t n = strlen(path);
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = 0;
+			if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+				return -1;
+			*p = '/';
+		}
+	}
+	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+		return -1;
+	return 0;
+}
+
+int lc__matcher_cache_load(lc_matcher *m, lc_ctx *ctx)
+{
+	int ret = -1, fd = -1;
+	char dir[1024];
+	uint8_t *data = NULL;
+	struct stat st;
+	cache_hdr h;
+	uint8_t sum[32];
+	hs_database_t *all = NULL, *bin = NULL;
+	if (cache_file(m, ctx, dir, sizeof(dir)) != 0)
+		goto out;
+	fd = open(m->cache_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size < (off_t)sizeof(h) || st.st_size > LC_MATCHER_MAX_CACHE_BYTES)
+		goto out;
+	data = malloc((size_t)st.st_size);
+	if (!data)
+		goto out;
+	for (size_t got = 0; got < (size_t)st.st_size;) {
+		ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
+		if (r <= 0)
+			goto out;
+		got += (size_t)r;
+	}
+	memcpy(&h, data, sizeof(h));
+	if (memcmp(h.magic, cache_magic, sizeof(cache_magic)) != 0 ||
+	    memcmp(h.fingerprint, m->fingerprint, 32) != 0 || h.len_all == 0 ||
+	    h.len_all > (uint64_t)st.st_size || h.len_bin > (uint64_t)st.st_size ||
+	    sizeof(h) + h.len_all + h.len_bin != (uint64_t)st.st_size)
+		goto out;
+	sha256(data + sizeof(h), (size_t)(h.len_all + h.len_bin), NULL, 0, sum);
+	if (memcmp(sum, h.payload_sha, 32) != 0)
+		goto out;
+	if (hs_deserialize_database((const char *)data + sizeof(h), (size_t)h.len_all, &all) !=
+	    HS_SUCCESS)
+		goto out;
+	if (h.len_bin &&
+	    hs_deserialize_database((const char *)data + sizeof(h) + h.len_all, (size_t)h.len_bin,
+				    &bin) != HS_SUCCESS)
+		goto out;
+	m->db_all = all;
+	m->db_bin = bin;
+	all = bin = NULL;
+	m->from_cache = true;
+	ret = 0;
+out:
+	if (all)
+		hs_free_database(all);
+	if (bin)
+		hs_free_database(bin);
+	free(data);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+void lc__matcher_cache_store(lc_matcher *m, lc_ctx *ctx)
+{
+	char dir[1024], tmp[1100] = "";
+	char *sa = NULL, *sb = NULL;
+	size_t la = 0, lb = 0;
+	int fd = -1;
+	cache_hdr h;
+	FILE *f = NULL;
+	bool ok = false;
+	EVP_MD_CTX *c = NULL;
+	unsigned dl = 32;
+	if (!m->db_all || cache_file(m, ctx, dir, sizeof(dir)) != 0)
+		goto out;
+	if (hs_serialize_database(m->db_all, &sa, &la) != HS_SUCCESS)
+		goto out;
+	if (m->db_bin && hs_serialize_database(m->db_bin, &sb, &lb) != HS_SUCCESS)
+		goto out;
+	if ((long long)(la + lb) > LC_MATCHER_MAX_CACHE_BYTES)
+		goto out;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, cache_magic, sizeof(cache_magic));
+	memcpy(h.fingerprint, m->fingerprint, 32);
+	h.len_all = la;
+	h.len_bin = lb;
+	c = EVP_MD_CTX_new();
+	if (!c)
+		goto out;
+	EVP_DigestInit_ex(c, EVP_sha256(), NULL);
+	EVP_DigestUpdate(c, sa, la);
+	if (lb)
+		EVP_DigestUpdate(c, sb, lb);
+	EVP_DigestFinal_ex(c, h.payload_sha, &dl);
+	if (make_dirs(dir) != 0)
+		goto out;
+	snprintf(tmp, sizeof(tmp), "%s/.matcher-XXXXXX", dir);
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		goto out;
+	f = fdopen(fd, "wb");
+	if (!f)
+		goto out;
+	fd = -1;
+	if (fwrite(&h, sizeof(h), 1, f) != 1 || fwrite(sa, 1, la, f) != la ||
+	    (lb && fwrite(sb, 1, lb, f) != lb))
+		goto out;
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		goto out;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto out;
+	}
+	f = NULL;
+	/* rename is atomic: a concurrent reader sees the old file or the whole new one */
+	ok = rename(tmp, m->cache_path) == 0;
+out:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (!ok && tmp[0] && strstr(tmp, "/.matcher-") && !strstr(tmp, "XXXXXX"))
+		unlink(tmp);
+	EVP_MD_CTX_free(c);
+	free(sa); /* hs_serialize_database uses the default allocator (malloc) */
+	free(sb);
+}
