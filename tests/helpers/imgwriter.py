@@ -11,6 +11,7 @@ Layers
     L.whiteout('etc/shadow')               # writes etc/.wh.shadow
     L.opaque('var/cache')                  # writes var/cache/.wh..wh..opq
     L.raw(tarinfo, data)                   # any tarfile.TarInfo
+    Layer.from_tar(tar_bytes, 'gzip')      # a layer that is exactly this tar
     L.created_by = 'RUN something'         # history line for this layer (default: "layer N")
 
 Entries keep insertion order (so duplicates and odd orders are possible); mtime is 0,
@@ -38,8 +39,9 @@ Images
                 platform=('linux', 'amd64'),      # or ('linux', 'arm64', 'v8')
                 manifest_format='oci')            # or 'docker' (schema2 media types)
     Overrides for corruption: img.config_raw / img.manifest_raw (bytes or str: the exact
-    text written, digested as written), img.config_digest (what the manifest claims),
-    img.manifest_digest (what the index claims), img.index_raw (text of index.json),
+    text written, digested as written), img.config_digest (what the manifest claims; the
+    blob is stored under that name, so its content does not match), img.manifest_digest
+    (the same for the index's descriptor), Layout.index_raw (text of index.json),
     img.omit_config = True, img.extra_config = {...} (merged into the config's top level).
 
 Writers (each returns an Info with .manifest_digest, .config_digest, .layers =
@@ -151,6 +153,14 @@ class Layer:
         self._tar_mangles = []
         self._blob_mangles = []  # (fn, after_digest)
         self._cache = None
+        self._tar = None  # a whole tar given as is (from_tar)
+
+    @classmethod
+    def from_tar(cls, tar, compression='gzip', created_by=None):
+        """A layer whose uncompressed tar is exactly `tar` (bytes)."""
+        L = cls(compression, created_by)
+        L._tar = tar
+        return L
 
     # -- entries ---------------------------------------------------------------------
     def _ti(self, path, type_, mode, uid, gid):
@@ -233,6 +243,11 @@ class Layer:
     # -- bytes -------------------------------------------------------------------------
     def tar_bytes(self):
         """The uncompressed tar (after tar_mangle hooks)."""
+        if self._tar is not None:
+            tar = self._tar
+            for fn in self._tar_mangles:
+                tar = fn(tar)
+            return tar
         buf = io.BytesIO()
         with tarfile.open(fileobj=buf, mode='w', format=self.format, encoding='utf-8',
                           errors='surrogateescape') as tf:
@@ -332,7 +347,8 @@ class Image:
             _jdump(self.config_doc(layers))
         cfg_digest = self.config_digest or sha256(cfg)
         if not self.omit_config:
-            blobs[sha256(cfg) if self.config_digest else cfg_digest] = cfg
+            # a wrong claimed digest: the blob is stored under the claimed name (mismatch)
+            blobs[cfg_digest] = cfg
         if fmt == 'oci':
             man = {'schemaVersion': 2, 'mediaType': MT_OCI_MANIFEST,
                    'config': {'mediaType': MT_OCI_CONFIG, 'digest': cfg_digest,
@@ -347,8 +363,8 @@ class Image:
             man['annotations'] = self.annotations
         mbytes = _bytes(self.manifest_raw) if self.manifest_raw is not None else _jdump(man)
         mdigest = sha256(mbytes)
-        blobs[mdigest] = mbytes
         claimed = self.manifest_digest or mdigest
+        blobs[claimed] = mbytes
         desc = {'mediaType': MT_OCI_MANIFEST if fmt == 'oci' else MT_DOCKER_MANIFEST,
                 'digest': claimed, 'size': len(mbytes)}
         plat = {'architecture': self.platform[1], 'os': self.platform[0]}
@@ -533,7 +549,7 @@ class DockerArchive:
                     if not li['omit']:
                         files[name] = li['blob']
                 top = _hex(b['layers'][-1]['digest']) if b['layers'] else ''
-                files['blobs/sha256/' + _hex(b['real_manifest_digest'])] = b['manifest']
+                files['blobs/sha256/' + _hex(b['manifest_digest'])] = b['manifest']
                 for t in tags or [None]:
                     d = dict(b['desc'])
                     if t:
