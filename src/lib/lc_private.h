@@ -91,6 +91,11 @@ struct lc_ctx {
 /* Sets ctx->errmsg (printf-style) and returns code, for `return lc__fail(...)`. */
 lc_code lc__fail(lc_ctx *ctx, lc_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Load the enabled detectors and compile the matcher (once); unload frees them. */
+lc_code lc__ctx_load(lc_ctx *ctx);
+void lc__ctx_unload(lc_ctx *ctx);
+/* "512M", "2G", "4096": sizes with optional K/M/G/T suffix; 0 on success. */
+int lc__parse_size(const char *s, int64_t *out);
 int64_t lc__limit(const lc_ctx *ctx, lc_limit_id id);
 int lc__strlist_add(lc_strlist *l, const char *s);
 void lc__strlist_free(lc_strlist *l);
@@ -327,12 +332,12 @@ typedef struct lc_finding_in {
 	json_t *details;    /* object; ownership passes to lc__emit (may be NULL) */
 } lc_finding_in;
 
-typedef struct lc_scan lc_scan;
+typedef struct lc_run lc_run; /* one scan in progress (scan.c); lc_scan() is the public call */
 struct lc_detector;
 
 /* Where findings go; one per callback, carrying the detector. */
 typedef struct lc_emitter {
-	lc_scan *scan;
+	lc_run *scan;
 	const struct lc_detector *det;
 	const lc_entry *entry; /* NULL outside file callbacks */
 } lc_emitter;
@@ -341,17 +346,18 @@ typedef struct lc_emitter {
  * (layer < 0 and path NULL with source FILE). */
 lc_code lc__emit(lc_emitter *em, const lc_finding_in *f);
 /* Add a warning to the scan's report (thread-safe). */
-void lc__scan_warn(lc_scan *sc, const char *code, int layer, const char *path, const char *fmt,
+void lc__scan_warn(lc_run *sc, const char *code, int layer, const char *path, const char *fmt,
 		   ...) __attribute__((format(printf, 5, 6)));
-bool lc__scan_show_secrets(const lc_scan *sc);
+bool lc__scan_show_secrets(const lc_run *sc);
 
 /* Redact a secret for output: first 4 characters then "****" (unless show-secrets). */
-char *lc__redact(const lc_scan *sc, const char *secret, size_t len);
+char *lc__redact(const lc_run *sc, const char *secret, size_t len);
 
 /* ---- the image-level view ------------------------------------------------------ */
 typedef struct lc_view {
 	const lc_image *img;
 	const lc_fileidx *files; /* resolved: removed_in is set */
+	const lc_run *scan;     /* for lc__view_capture */
 } lc_view;
 
 /* Contents of a path a detector asked for in advance (lc_detector.capture), as the
@@ -435,11 +441,11 @@ void lc__matcher_worker_free(lc_matcher_worker *w);
 /* Feed one file: begin, chunks in order, end. det_shared/det_workers are indexed by
  * detector table index, so matches reach the owner's state. */
 lc_code lc__matcher_file_begin(lc_matcher_worker *w, const lc_entry *e, bool binary);
-lc_code lc__matcher_file_chunk(lc_matcher_worker *w, lc_scan *sc, void **det_workers,
+lc_code lc__matcher_file_chunk(lc_matcher_worker *w, lc_run *sc, void **det_workers,
 			       const uint8_t *buf, size_t len);
-lc_code lc__matcher_file_end(lc_matcher_worker *w, lc_scan *sc, void **det_workers);
+lc_code lc__matcher_file_end(lc_matcher_worker *w, lc_run *sc, void **det_workers);
 /* Scan a standalone buffer (config strings, history lines) through the same patterns. */
-lc_code lc__matcher_scan_buffer(lc_matcher_worker *w, lc_scan *sc, void **det_workers,
+lc_code lc__matcher_scan_buffer(lc_matcher_worker *w, lc_run *sc, void **det_workers,
 				const lc_entry *pseudo, const uint8_t *buf, size_t len);
 
 /* ---- the report ------------------------------------------------------------------ */
@@ -478,6 +484,8 @@ struct lc_report {
 void lc__diag_add(lc_diag_list *l, const char *code, int layer, const char *path,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void lc__diag_list_free(lc_diag_list *l);
+/* Append all of src to dst and empty src. */
+void lc__diag_move(lc_diag_list *dst, lc_diag_list *src);
 const char *lc__source_kind_name(lc_source_kind k);
 const char *lc__ftype_name(lc_ftype t);
 /* Escape a byte string for terminal or JSON text: non-UTF-8 bytes and control

@@ -1,0 +1,949 @@
+/*
+ * scan.c - the orchestrator: stream every layer once (in parallel, one reader thread
+ * per layer), dispatch each entry's bytes to the detectors that asked for them, then
+ * resolve whiteouts, run the image-level hooks and assemble the report.
+ */
+#include "lc_private.h"
+
+#include <fnmatch.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+
+/* A captured copy of a file some detector asked for (etc/passwd, ...), per layer. */
+typedef struct capture {
+	char *path;
+	int layer;
+	uint8_t *data;
+	size_t len;
+} capture;
+
+struct lc_run {
+	lc_ctx *ctx;
+	lc_image *img;
+	lc_report *rep;
+	unsigned flags;
+	size_t ndet;
+	pthread_mutex_t lock;
+	lc_fileidx *idx;
+	capture *caps;
+	size_t ncaps, capcaps;
+	const char **capture_paths; /* union of the detectors' capture lists */
+	size_t ncapture_paths;
+	lc_layer_result *results;
+	lc_code *layer_rc;
+	atomic_size_t next_layer;
+	atomic_llong total_bytes;
+	int64_t deadline_ms; /* 0 = none */
+	atomic_bool stop;    /* a bound (time, total bytes) ended the scan */
+	bool findings_capped;
+};
+
+/* Per reader thread: the detectors' scratch state and the matcher's. */
+typedef struct worker {
+	lc_run *sc;
+	void **det_workers;
+	lc_matcher_worker *mw;
+	uint8_t *buf; /* whole-file buffer for LC_WANT_BUFFER detectors and captures */
+	size_t bufcap;
+	lc_diag_list warnings, errors;
+} worker;
+
+/* Findings of the walker itself (path traversal, ...): not in the table, always on. */
+static const lc_detector layer_pseudo = {
+	.name = "layer",
+	.description = "entries that are suspicious as tar entries (path traversal, links out)",
+};
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ---- findings ---------------------------------------------------------------------- */
+
+/* The id hashes what identifies a finding independently of how the image was stored. */
+static void finding_id(lc_finding *f, const char *det)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char pos[64];
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	snprintf(pos, sizeof(pos), "%lld:%lld", (long long)f->line, (long long)f->offset);
+	const char *parts[] = {det, f->rule_id, f->layer_diff_id, f->path, pos,
+			       lc__source_kind_name(f->source)};
+	if (h && EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
+		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+			const char *p = parts[i] ? parts[i] : "";
+			EVP_DigestUpdate(h, p, strlen(p) + 1);
+		}
+		EVP_DigestFinal_ex(h, md, &mdlen);
+	}
+	EVP_MD_CTX_free(h);
+	for (size_t i = 0; i < 16; i++)
+		snprintf(f->id + 2 * i, 3, "%02x", i < mdlen ? md[i] : 0);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
+static void finding_free(lc_finding *f)
+{
+	free(f->detector);
+	free(f->rule_id);
+	free(f->title);
+	free(f->description);
+	free(f->layer_diff_id);
+	free(f->path);
+	free(f->evidence);
+	free(f->remediation);
+	json_decref(f->details);
+}
+
+static lc_source_kind pseudo_source(const lc_entry *e)
+{
+	if (e->layer >= 0)
+		return LC_SRC_FILE;
+	return strncmp(e->path, "history", 7) == 0 ? LC_SRC_HISTORY : LC_SRC_CONFIG;
+}
+
+lc_code lc__emit(lc_emitter *em, const lc_finding_in *in)
+{
+	lc_code rc = LC_OK;
+	lc_run *sc = em->scan;
+	lc_report *r = sc->rep;
+	lc_finding f = {0};
+	const lc_detector *det = em->det ? em->det : &layer_pseudo;
+
+	f.source = in->source;
+	f.layer = in->layer;
+	f.removed_in = -1;
+	f.line = in->line;
+	f.offset = in->offset;
+	f.severity = in->severity;
+	const char *path = in->path;
+	if (em->entry && in->layer < 0 && !in->path) {
+		/* A finding about the entry being looked at: it names that entry. */
+		path = em->entry->path;
+		f.layer = em->entry->layer;
+		if (in->source == LC_SRC_FILE)
+			f.source = pseudo_source(em->entry);
+	}
+	if (f.layer >= 0 && (size_t)f.layer < sc->img->nlayers)
+		f.layer_diff_id = dup_or_null(sc->img->layers[f.layer].diff_id);
+	f.detector = strdup(det->name);
+	f.rule_id = strdup(in->rule_id ? in->rule_id : det->name);
+	f.title = strdup(in->title ? in->title : f.rule_id ? f.rule_id : "");
+	f.description = dup_or_null(in->description);
+	f.path = dup_or_null(path);
+	f.evidence = dup_or_null(in->evidence);
+	f.remediation = dup_or_null(in->remediation);
+	f.details = in->details ? in->details : json_object();
+	if (!f.detector || !f.rule_id || !f.title || !f.details) {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
+	finding_id(&f, det->name);
+
+	pthread_mutex_lock(&sc->lock);
+	if ((int64_t)r->nfindings >= lc__limit(sc->ctx, LC_LIM_FINDINGS)) {
+		sc->findings_capped = true;
+		pthread_mutex_unlock(&sc->lock);
+		goto out;
+	}
+	if (r->nfindings == r->capfindings) {
+		size_t cap = r->capfindings ? r->capfindings * 2 : 64;
+		lc_finding *v = realloc(r->findings, cap * sizeof(*v));
+		if (!v) {
+			pthread_mutex_unlock(&sc->lock);
+			rc = LC_EINTERNAL;
+			goto out;
+		}
+		r->findings = v;
+		r->capfindings = cap;
+	}
+	r->findings[r->nfindings++] = f;
+	memset(&f, 0, sizeof(f));
+	pthread_mutex_unlock(&sc->lock);
+out:
+	if (f.detector || f.details || f.rule_id)
+		finding_free(&f);
+	else if (in->details && rc)
+		json_decref(in->details);
+	return rc;
+}
+
+void lc__scan_warn(lc_run *sc, const char *code, int layer, const char *path, const char *fmt,
+		   ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&sc->lock);
+	lc__diag_add(&sc->rep->warnings, code, layer, path, "%s", msg);
+	pthread_mutex_unlock(&sc->lock);
+}
+
+bool lc__scan_show_secrets(const lc_run *sc)
+{
+	return sc && sc->ctx->show_secrets;
+}
+
+char *lc__redact(const lc_run *sc, const char *secret, size_t len)
+{
+	char *out;
+	if (lc__scan_show_secrets(sc)) {
+		out = malloc(len + 1);
+		if (out) {
+			memcpy(out, secret, len);
+			out[len] = 0;
+		}
+		return out;
+	}
+	/* Four characters say which kind of token it is without giving it away. */
+	size_t keep = len > 4 ? 4 : (len > 1 ? 1 : 0);
+	out = malloc(keep + 5);
+	if (out) {
+		memcpy(out, secret, keep);
+		memcpy(out + keep, "****", 5);
+	}
+	return out;
+}
+
+/* Severity first, then where: outputs are stable whatever the thread timing. */
+static int finding_cmp(const void *a, const void *b)
+{
+	const lc_finding *x = a, *y = b;
+	int c;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	if (x->layer != y->layer)
+		return x->layer < y->layer ? -1 : 1;
+	if ((c = strcmp(x->path ? x->path : "", y->path ? y->path : "")))
+		return c;
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	if (x->offset != y->offset)
+		return x->offset < y->offset ? -1 : 1;
+	if ((c = strcmp(x->detector, y->detector)))
+		return c;
+	if ((c = strcmp(x->rule_id, y->rule_id)))
+		return c;
+	return strcmp(x->id, y->id);
+}
+
+static void findings_finish(lc_run *sc)
+{
+	lc_report *r = sc->rep;
+	/* Hidden flags are a property of the image: set them only now. */
+	for (size_t i = 0; i < r->nfindings; i++) {
+		lc_finding *f = &r->findings[i];
+		if (f->source != LC_SRC_FILE || f->layer < 0 || !f->path || !sc->idx)
+			continue;
+		const lc_fileinfo *fi = lc__fileidx_find(sc->idx, f->layer, f->path);
+		if (fi)
+			f->removed_in = fi->removed_in;
+	}
+	qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_cmp);
+	/* A path listed twice in one layer is seen twice: keep one finding per id. */
+	size_t w = 0;
+	for (size_t i = 0; i < r->nfindings; i++) {
+		if (w > 0 && strcmp(r->findings[w - 1].id, r->findings[i].id) == 0) {
+			finding_free(&r->findings[i]);
+			continue;
+		}
+		r->findings[w++] = r->findings[i];
+	}
+	r->nfindings = w;
+}
+
+/* ---- captures ---------------------------------------------------------------------- */
+
+static bool wants_capture(const lc_run *sc, const char *path)
+{
+	for (size_t i = 0; i < sc->ncapture_paths; i++)
+		if (strcmp(sc->capture_paths[i], path) == 0)
+			return true;
+	return false;
+}
+
+static void capture_store(lc_run *sc, const lc_entry *e, const uint8_t *buf, size_t len)
+{
+	uint8_t *copy = malloc(len + 1);
+	char *path = strdup(e->path);
+	if (!copy || !path)
+		goto fail;
+	memcpy(copy, buf, len);
+	copy[len] = 0;
+	pthread_mutex_lock(&sc->lock);
+	if (sc->ncaps == sc->capcaps) {
+		size_t cap = sc->capcaps ? sc->capcaps * 2 : 16;
+		capture *v = realloc(sc->caps, cap * sizeof(*v));
+		if (!v) {
+			pthread_mutex_unlock(&sc->lock);
+			goto fail;
+		}
+		sc->caps = v;
+		sc->capcaps = cap;
+	}
+	sc->caps[sc->ncaps++] = (capture){path, e->layer, copy, len};
+	pthread_mutex_unlock(&sc->lock);
+	return;
+fail:
+	free(copy);
+	free(path);
+}
+
+const uint8_t *lc__view_capture(const lc_view *v, const char *path, size_t *len, int *layer)
+{
+	const lc_run *sc = v->scan;
+	if (!sc || !sc->idx)
+		return NULL;
+	/* The final view's copy: the topmost layer whose record is still visible. */
+	for (int L = (int)sc->img->nlayers - 1; L >= 0; L--) {
+		const lc_fileinfo *fi = lc__fileidx_find(sc->idx, L, path);
+		if (!fi)
+			continue;
+		if (fi->removed_in >= 0 || fi->type != LC_FT_REG)
+			return NULL;
+		for (size_t i = 0; i < sc->ncaps; i++) {
+			if (sc->caps[i].layer == L && strcmp(sc->caps[i].path, path) == 0) {
+				if (len)
+					*len = sc->caps[i].len;
+				if (layer)
+					*layer = L;
+				return sc->caps[i].data;
+			}
+		}
+		return NULL;
+	}
+	return NULL;
+}
+
+/* ---- per-entry dispatch ------------------------------------------------------------ */
+
+static bool path_selected(const lc_detector *d, const char *path)
+{
+	if (!d->paths)
+		return true;
+	for (size_t i = 0; d->paths[i]; i++)
+		if (fnmatch(d->paths[i], path, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool looks_binary(const uint8_t *buf, size_t len)
+{
+	return len > 0 && memchr(buf, 0, len > 8192 ? 8192 : len) != NULL;
+}
+
+static lc_code on_entry(void *ud, const lc_entry *e, lc_content *c)
+{
+	worker *w = ud;
+	lc_run *sc = w->sc;
+	lc_ctx *ctx = sc->ctx;
+	lc_code rc = LC_OK;
+	/* Detectors that take this file's bytes, decided once per file. */
+	bool chunk_on[64] = {0}, buf_on[64] = {0};
+	bool any_chunk = false, any_buf = false, use_matcher = false, cap = false;
+	size_t buflimit = 0, buflen = 0;
+	bool truncated = false;
+
+	if (atomic_load(&sc->stop))
+		return LC_EINCOMPLETE;
+	if (sc->deadline_ms && now_ms() > sc->deadline_ms) {
+		atomic_store(&sc->stop, true);
+		return LC_EINCOMPLETE;
+	}
+	if (lc__fileidx_add(sc->idx, e) == 1)
+		lc__diag_add(&w->warnings, "layer.duplicate_entry", e->layer, e->path,
+			     "path listed twice in one layer; the last one wins");
+
+	for (size_t i = 0; i < sc->ndet && i < 64; i++) {
+		const lc_detector *d = lc__detectors[i];
+		if (!ctx->det_enabled[i])
+			continue;
+		lc_emitter em = {sc, d, e};
+		if ((d->wants & LC_WANT_META) && d->on_entry) {
+			rc = d->on_entry(ctx->det_shared[i], w->det_workers[i], &em, e);
+			if (rc)
+				goto out;
+		}
+		if (e->type != LC_FT_REG || !c || !path_selected(d, e->path))
+			continue;
+		if ((d->wants & LC_WANT_CHUNKS) && d->on_chunk)
+			chunk_on[i] = any_chunk = true;
+		if ((d->wants & LC_WANT_BUFFER) && d->on_file) {
+			int64_t m = d->max_size > 0 ? d->max_size : lc__limit(ctx, LC_LIM_FILE_BUFFER);
+			if (m > lc__limit(ctx, LC_LIM_FILE_BUFFER))
+				m = lc__limit(ctx, LC_LIM_FILE_BUFFER);
+			buf_on[i] = any_buf = true;
+			if ((size_t)m > buflimit)
+				buflimit = (size_t)m;
+		}
+	}
+	if (e->type != LC_FT_REG || !c)
+		goto out;
+	use_matcher = w->mw != NULL;
+	cap = wants_capture(sc, e->path);
+	if (cap && buflimit < (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE))
+		buflimit = (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE);
+	if (!any_chunk && !any_buf && !use_matcher && !cap)
+		goto out;
+	if (buflimit > (size_t)(e->size > 0 ? e->size : 0))
+		buflimit = (size_t)(e->size > 0 ? e->size : 0);
+
+	const uint8_t *blk;
+	size_t len;
+	int64_t off;
+	bool first = true;
+	int got;
+	while ((got = lc__content_next(c, &blk, &len, &off)) == 1) {
+		if (first && use_matcher) {
+			rc = lc__matcher_file_begin(w->mw, e, looks_binary(blk, len));
+			if (rc)
+				goto out;
+		}
+		first = false;
+		for (size_t i = 0; i < sc->ndet && i < 64; i++) {
+			if (!chunk_on[i])
+				continue;
+			lc_emitter em = {sc, lc__detectors[i], e};
+			rc = lc__detectors[i]->on_chunk(ctx->det_shared[i], w->det_workers[i], &em, e,
+							blk, len, off, false);
+			if (rc)
+				goto out;
+		}
+		if (use_matcher) {
+			rc = lc__matcher_file_chunk(w->mw, sc, w->det_workers, blk, len);
+			if (rc)
+				goto out;
+		}
+		if ((any_buf || cap) && buflen < buflimit) {
+			size_t take = len;
+			if (take > buflimit - buflen)
+				take = buflimit - buflen;
+			if (buflen + take > w->bufcap) {
+				size_t ncap = w->bufcap ? w->bufcap : 65536;
+				while (ncap < buflen + take)
+					ncap *= 2;
+				if (ncap > buflimit)
+					ncap = buflimit;
+				uint8_t *nb = realloc(w->buf, ncap);
+				if (!nb) {
+					rc = LC_EINTERNAL;
+					goto out;
+				}
+				w->buf = nb;
+				w->bufcap = ncap;
+			}
+			/* Sparse files arrive with holes: keep offsets, zero the gap. */
+			if (off >= 0 && (size_t)off > buflen && (size_t)off < buflimit) {
+				size_t gap = (size_t)off - buflen;
+				if (gap > buflimit - buflen - take)
+					gap = buflimit - buflen - take;
+				memset(w->buf + buflen, 0, gap);
+				buflen += gap;
+			}
+			memcpy(w->buf + buflen, blk, take);
+			buflen += take;
+		}
+	}
+	if (got < 0) {
+		rc = LC_EIMAGE; /* the walker has the details and reports them */
+		goto out;
+	}
+	if (first && use_matcher) {
+		rc = lc__matcher_file_begin(w->mw, e, false);
+		if (rc)
+			goto out;
+	}
+	truncated = e->size > (int64_t)buflen;
+	for (size_t i = 0; i < sc->ndet && i < 64; i++) {
+		lc_emitter em = {sc, lc__detectors[i], e};
+		if (chunk_on[i]) {
+			rc = lc__detectors[i]->on_chunk(ctx->det_shared[i], w->det_workers[i], &em, e,
+							NULL, 0, e->size, true);
+			if (rc)
+				goto out;
+		}
+	}
+	if (use_matcher) {
+		rc = lc__matcher_file_end(w->mw, sc, w->det_workers);
+		if (rc)
+			goto out;
+	}
+	for (size_t i = 0; i < sc->ndet && i < 64; i++) {
+		if (!buf_on[i])
+			continue;
+		lc_emitter em = {sc, lc__detectors[i], e};
+		size_t dl = buflen;
+		int64_t m = lc__detectors[i]->max_size;
+		if (m > 0 && (size_t)m < dl)
+			dl = (size_t)m;
+		rc = lc__detectors[i]->on_file(ctx->det_shared[i], w->det_workers[i], &em, e,
+					       w->buf ? w->buf : (const uint8_t *)"", dl,
+					       truncated || dl < buflen);
+		if (rc)
+			goto out;
+	}
+	if (cap && !truncated && buflen <= (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE))
+		capture_store(sc, e, w->buf ? w->buf : (const uint8_t *)"", buflen);
+	atomic_fetch_add(&sc->total_bytes, e->size > 0 ? e->size : 0);
+	if (atomic_load(&sc->total_bytes) > lc__limit(ctx, LC_LIM_TOTAL_BYTES)) {
+		lc__diag_add(&w->errors, "image.too_large", e->layer, NULL,
+			     "more than %lld uncompressed bytes in the image (limit total-bytes)",
+			     (long long)lc__limit(ctx, LC_LIM_TOTAL_BYTES));
+		atomic_store(&sc->stop, true);
+		rc = LC_EINCOMPLETE;
+	}
+out:
+	return rc;
+}
+
+static void on_suspicious(void *ud, int layer, const char *code, const char *raw_path,
+			  const char *link)
+{
+	worker *w = ud;
+	lc_emitter em = {w->sc, &layer_pseudo, NULL};
+	const char *title = "tar entry with a suspicious path";
+	lc_severity sev = LC_SEV_HIGH;
+	if (strcmp(code, "layer.path_traversal") == 0)
+		title = "tar entry climbs out of the layer root (path traversal)";
+	else if (strcmp(code, "layer.path_absolute") == 0)
+		title = "tar entry with an absolute path";
+	else if (strcmp(code, "layer.hardlink_outside") == 0) {
+		title = "hard link to a path outside the layer";
+		sev = LC_SEV_MEDIUM;
+	}
+	json_t *details = json_object();
+	char *esc = lc__escape(raw_path, strlen(raw_path));
+	if (details && link) {
+		char *el = lc__escape(link, strlen(link));
+		json_object_set_new(details, "link", json_string(el ? el : ""));
+		free(el);
+	}
+	lc_finding_in f = {
+		.rule_id = code,
+		.severity = sev,
+		.title = title,
+		.description = "The entry was kept out of the filesystem view: a layer that "
+			       "tries to write outside its root is itself suspicious.",
+		.source = LC_SRC_FILE,
+		.layer = layer,
+		.path = esc ? esc : "?",
+		.offset = -1,
+		.details = details,
+		.remediation = "Do not use this image; rebuild it from a trusted source.",
+	};
+	lc__emit(&em, &f);
+	free(esc);
+}
+
+/* ---- workers ----------------------------------------------------------------------- */
+
+static lc_code worker_init(worker *w, lc_run *sc)
+{
+	lc_code rc = LC_OK;
+	memset(w, 0, sizeof(*w));
+	w->sc = sc;
+	w->det_workers = calloc(sc->ndet + 1, sizeof(void *));
+	if (!w->det_workers)
+		return LC_EINTERNAL;
+	for (size_t i = 0; i < sc->ndet; i++) {
+		const lc_detector *d = lc__detectors[i];
+		if (!sc->ctx->det_enabled[i] || !d->worker_new)
+			continue;
+		rc = d->worker_new(sc->ctx->det_shared[i], &w->det_workers[i]);
+		if (rc)
+			goto out;
+	}
+	if (sc->ctx->matcher && !lc__matcher_empty(sc->ctx->matcher))
+		rc = lc__matcher_worker_new(sc->ctx->matcher, &w->mw);
+out:
+	return rc;
+}
+
+static void worker_fini(worker *w)
+{
+	lc_run *sc = w->sc;
+	if (w->det_workers) {
+		for (size_t i = 0; i < sc->ndet; i++)
+			if (w->det_workers[i] && lc__detectors[i]->worker_free)
+				lc__detectors[i]->worker_free(w->det_workers[i]);
+	}
+	free(w->det_workers);
+	if (w->mw)
+		lc__matcher_worker_free(w->mw);
+	free(w->buf);
+	lc__diag_list_free(&w->warnings);
+	lc__diag_list_free(&w->errors);
+}
+
+static void scan_layer(worker *w, size_t i)
+{
+	lc_run *sc = w->sc;
+	lc_walk_cb cb = {on_entry, on_suspicious, w};
+	lc_layer_result *res = &sc->results[i];
+	lc_code rc;
+
+	memset(res, 0, sizeof(*res));
+	rc = lc__layer_walk(sc->ctx, sc->img, i, &cb, res, &w->warnings, &w->errors);
+	for (size_t d = 0; d < sc->ndet; d++) {
+		const lc_detector *det = lc__detectors[d];
+		if (!sc->ctx->det_enabled[d] || !det->on_layer_end)
+			continue;
+		lc_emitter em = {sc, det, NULL};
+		lc_code r2 = det->on_layer_end(sc->ctx->det_shared[d], w->det_workers[d], &em, (int)i);
+		if (r2 && !rc)
+			rc = r2;
+	}
+	if (rc == LC_EINCOMPLETE && atomic_load(&sc->stop) && sc->deadline_ms &&
+	    now_ms() > sc->deadline_ms)
+		lc__diag_add(&w->errors, "scan.timeout", (int)i, NULL,
+			     "the time bound (--timeout) ended the scan inside this layer");
+	sc->layer_rc[i] = rc;
+	pthread_mutex_lock(&sc->lock);
+	lc__diag_move(&sc->rep->warnings, &w->warnings);
+	lc__diag_move(&sc->rep->errors, &w->errors);
+	pthread_mutex_unlock(&sc->lock);
+}
+
+static void *reader_thread(void *arg)
+{
+	worker *w = arg;
+	lc_run *sc = w->sc;
+	for (;;) {
+		size_t i = atomic_fetch_add(&sc->next_layer, 1);
+		if (i >= sc->img->nlayers)
+			break;
+		if (atomic_load(&sc->stop)) {
+			sc->layer_rc[i] = LC_EINCOMPLETE;
+			pthread_mutex_lock(&sc->lock);
+			lc__diag_add(&sc->rep->errors, "scan.not_scanned", (int)i, NULL,
+				     "layer not scanned: a bound ended the scan earlier");
+			pthread_mutex_unlock(&sc->lock);
+			continue;
+		}
+		scan_layer(w, i);
+	}
+	return NULL;
+}
+
+/* ---- report assembly --------------------------------------------------------------- */
+
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	char *e = lc__escape(s, strlen(s));
+	json_t *j = json_string(e ? e : "");
+	free(e);
+	return j;
+}
+
+static json_t *jstrv(char **v)
+{
+	if (!v)
+		return json_null();
+	json_t *a = json_array();
+	for (size_t i = 0; v[i]; i++)
+		json_array_append_new(a, jstr(v[i]));
+	return a;
+}
+
+static json_t *image_json(lc_run *sc)
+{
+	lc_image *img = sc->img;
+	const lc_config *c = &img->config;
+	json_t *o = json_object();
+	json_object_set_new(o, "reference", jstr(img->reference));
+	json_object_set_new(o, "transport", jstr(img->transport));
+	json_object_set_new(o, "manifest_digest", jstr(img->manifest_digest));
+	json_object_set_new(o, "config_digest", jstr(img->config_digest));
+	json_object_set_new(o, "platform", jstr(img->platform));
+	json_t *names = json_array();
+	for (size_t i = 0; i < img->names.n; i++)
+		json_array_append_new(names, jstr(img->names.v[i]));
+	json_object_set_new(o, "names", names);
+
+	json_t *layers = json_array();
+	for (size_t i = 0; i < img->nlayers; i++) {
+		const lc_layer_desc *L = &img->layers[i];
+		const lc_layer_result *R = sc->results ? &sc->results[i] : NULL;
+		json_t *l = json_object();
+		json_object_set_new(l, "index", json_integer((json_int_t)i));
+		json_object_set_new(l, "digest", jstr(L->digest ? L->digest
+						      : (R && R->blob_digest[0] ? R->blob_digest : NULL)));
+		json_object_set_new(l, "diff_id", jstr(L->diff_id ? L->diff_id
+						       : (R && R->diff_id[0] ? R->diff_id : NULL)));
+		json_object_set_new(l, "media_type", jstr(L->media_type));
+		json_object_set_new(l, "compression", jstr(R ? R->compression : NULL));
+		json_object_set_new(l, "size", L->size >= 0 ? json_integer(L->size)
+						: (R ? json_integer(R->blob_bytes) : json_null()));
+		json_object_set_new(l, "uncompressed_size", R ? json_integer(R->tar_bytes) : json_null());
+		const char *cb = NULL;
+		if (L->history >= 0 && (size_t)L->history < img->nhistory)
+			cb = img->history[L->history].created_by;
+		json_object_set_new(l, "created_by", jstr(cb));
+		json_object_set_new(l, "files",
+				    sc->idx ? json_integer((json_int_t)lc__fileidx_layer_count(sc->idx, (int)i))
+					    : json_null());
+		json_object_set_new(l, "complete", json_boolean(R && R->complete));
+		json_array_append_new(layers, l);
+	}
+	json_object_set_new(o, "layers", layers);
+
+	json_t *cfg = json_object();
+	json_object_set_new(cfg, "os", jstr(c->os));
+	json_object_set_new(cfg, "architecture", jstr(c->architecture));
+	json_object_set_new(cfg, "user", jstr(c->user));
+	json_object_set_new(cfg, "working_dir", jstr(c->working_dir));
+	json_object_set_new(cfg, "entrypoint", jstrv(c->entrypoint));
+	json_object_set_new(cfg, "cmd", jstrv(c->cmd));
+	json_object_set_new(cfg, "env", jstrv(c->env));
+	json_object_set_new(cfg, "exposed_ports", jstrv(c->exposed_ports));
+	json_object_set_new(cfg, "labels", c->labels ? lc__json_escape(c->labels) : json_null());
+	json_object_set_new(o, "config", cfg);
+
+	json_t *hist = json_array();
+	for (size_t i = 0; i < img->nhistory; i++) {
+		json_t *h = json_object();
+		json_object_set_new(h, "created", jstr(img->history[i].created));
+		json_object_set_new(h, "created_by", jstr(img->history[i].created_by));
+		json_object_set_new(h, "empty_layer", json_boolean(img->history[i].empty_layer));
+		json_array_append_new(hist, h);
+	}
+	json_object_set_new(o, "history", hist);
+	return o;
+}
+
+static lc_report *report_new(lc_ctx *ctx)
+{
+	lc_report *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->magic = LC_MAGIC_REPORT;
+	r->ctx = ctx;
+	r->complete = true;
+	return r;
+}
+
+/* Errors: integrity wins (someone tampered), then internal, unreadable, incomplete. */
+static lc_code worse(lc_code a, lc_code b)
+{
+	static const int rank[] = {[LC_OK] = 0, [LC_FINDINGS] = 0, [LC_EUSAGE] = 1,
+				   [LC_EINCOMPLETE] = 2, [LC_EIMAGE] = 3, [LC_EINTERNAL] = 4,
+				   [LC_EINTEGRITY] = 5};
+	if ((unsigned)a > LC_EINCOMPLETE || (unsigned)b > LC_EINCOMPLETE)
+		return a ? a : b;
+	return rank[b] > rank[a] ? b : a;
+}
+
+static int cpu_count(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
+}
+
+lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
+{
+	lc_code rc = LC_OK;
+	lc_run sc = {0};
+	worker *workers = NULL;
+	pthread_t *threads = NULL;
+	size_t nthreads = 0;
+
+	if (!ctx || ctx->magic != LC_MAGIC_CTX || !img || img->magic != LC_MAGIC_IMAGE || !out)
+		return LC_EUSAGE;
+	*out = NULL;
+	sc.ctx = ctx;
+	sc.img = img;
+	sc.flags = flags;
+	sc.ndet = lc_detector_count();
+	pthread_mutex_init(&sc.lock, NULL);
+	sc.rep = report_new(ctx);
+	if (!sc.rep)
+		return lc__fail(ctx, LC_EINTERNAL, "out of memory");
+	if (ctx->timeout_ms > 0)
+		sc.deadline_ms = now_ms() + ctx->timeout_ms;
+
+	if (flags & LC_SCAN_NO_DETECTORS) {
+		/* inspect: no detector runs, but the table must exist for dispatch */
+		if (!ctx->det_enabled) {
+			ctx->det_enabled = calloc(sc.ndet + 1, sizeof(bool));
+			ctx->det_shared = calloc(sc.ndet + 1, sizeof(void *));
+			if (!ctx->det_enabled || !ctx->det_shared) {
+				rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+				goto fatal;
+			}
+		} else {
+			lc__ctx_unload(ctx);
+			ctx->det_enabled = calloc(sc.ndet + 1, sizeof(bool));
+			ctx->det_shared = calloc(sc.ndet + 1, sizeof(void *));
+			if (!ctx->det_enabled || !ctx->det_shared) {
+				rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+				goto fatal;
+			}
+		}
+	} else {
+		rc = lc__ctx_load(ctx);
+		if (rc)
+			goto fatal;
+	}
+	/* The names of what ran, and the union of the paths they want captured. */
+	sc.rep->scanners = calloc(sc.ndet + 1, sizeof(char *));
+	sc.capture_paths = calloc(256, sizeof(char *));
+	if (!sc.rep->scanners || !sc.capture_paths) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto fatal;
+	}
+	for (size_t i = 0, k = 0; i < sc.ndet; i++) {
+		if (!ctx->det_enabled[i])
+			continue;
+		sc.rep->scanners[k++] = strdup(lc__detectors[i]->name);
+		for (size_t j = 0; lc__detectors[i]->capture && lc__detectors[i]->capture[j]; j++)
+			if (sc.ncapture_paths < 255)
+				sc.capture_paths[sc.ncapture_paths++] = lc__detectors[i]->capture[j];
+	}
+
+	sc.idx = lc__fileidx_new(img->nlayers);
+	sc.results = calloc(img->nlayers + 1, sizeof(*sc.results));
+	sc.layer_rc = calloc(img->nlayers + 1, sizeof(*sc.layer_rc));
+	if (!sc.idx || !sc.results || !sc.layer_rc) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto fatal;
+	}
+
+	/* One reader thread per layer, up to --parallel: gzip streams cannot be split. */
+	nthreads = ctx->parallel > 0 ? (size_t)ctx->parallel : (size_t)cpu_count();
+	if (nthreads > img->nlayers)
+		nthreads = img->nlayers ? img->nlayers : 1;
+	workers = calloc(nthreads, sizeof(*workers));
+	threads = calloc(nthreads, sizeof(*threads));
+	if (!workers || !threads) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto fatal;
+	}
+	size_t started = 0;
+	for (size_t t = 0; t < nthreads; t++) {
+		rc = worker_init(&workers[t], &sc);
+		if (rc) {
+			worker_fini(&workers[t]);
+			goto join;
+		}
+		started++;
+	}
+	if (nthreads == 1) {
+		reader_thread(&workers[0]);
+	} else {
+		size_t launched = 0;
+		for (size_t t = 0; t < nthreads; t++) {
+			if (pthread_create(&threads[t], NULL, reader_thread, &workers[t]) != 0)
+				break;
+			launched++;
+		}
+		if (launched == 0)
+			reader_thread(&workers[0]);
+		for (size_t t = 0; t < launched; t++)
+			pthread_join(threads[t], NULL);
+	}
+join:
+	if (rc) {
+		for (size_t t = 0; t < started; t++)
+			worker_fini(&workers[t]);
+		goto fatal;
+	}
+
+	for (size_t i = 0; i < img->nlayers; i++) {
+		if (sc.layer_rc[i] != LC_OK) {
+			rc = worse(rc, sc.layer_rc[i]);
+			sc.rep->complete = false;
+		}
+	}
+	if (sc.findings_capped)
+		lc__diag_add(&sc.rep->warnings, "report.findings_capped", -1, NULL,
+			     "more than %lld findings; the rest were dropped (limit findings)",
+			     (long long)lc__limit(ctx, LC_LIM_FINDINGS));
+
+	lc__fileidx_resolve(sc.idx);
+
+	/* Image-level hooks: config, history, names, and the merged view. */
+	{
+		lc_view v = {img, sc.idx, &sc};
+		for (size_t i = 0; i < sc.ndet; i++) {
+			const lc_detector *d = lc__detectors[i];
+			if (!ctx->det_enabled[i] || !d->on_image)
+				continue;
+			lc_emitter em = {&sc, d, NULL};
+			lc_code r2 = d->on_image(ctx->det_shared[i], &em, &v);
+			if (r2) {
+				lc__diag_add(&sc.rep->errors, "detector.failed", -1, NULL,
+					     "detector %s failed on the image config (%d)", d->name, r2);
+				rc = worse(rc, r2);
+			}
+		}
+	}
+	for (size_t t = 0; t < started; t++)
+		worker_fini(&workers[t]);
+
+	findings_finish(&sc);
+	/* Warnings found while opening the image come first. */
+	{
+		lc_diag_list w = {0};
+		for (size_t i = 0; i < img->warnings.n; i++)
+			lc__diag_add(&w, img->warnings.v[i].code, img->warnings.v[i].layer,
+				     img->warnings.v[i].path, "%s", img->warnings.v[i].message);
+		lc__diag_move(&w, &sc.rep->warnings);
+		sc.rep->warnings = w;
+	}
+	sc.rep->image = image_json(&sc);
+	sc.rep->code = rc;
+	if (rc)
+		sc.rep->complete = false;
+	if (flags & LC_SCAN_FILE_INDEX) {
+		sc.rep->files = sc.idx;
+		sc.idx = NULL;
+	}
+	*out = sc.rep;
+	sc.rep = NULL;
+	goto out;
+
+fatal:
+	if (sc.rep) {
+		sc.rep->code = rc;
+		sc.rep->complete = false;
+		lc__diag_add(&sc.rep->errors, rc == LC_EUSAGE ? "scan.usage" : "scan.failed", -1, NULL,
+			     "%s", ctx->errmsg[0] ? ctx->errmsg : "scan failed");
+		sc.rep->image = image_json(&sc);
+		*out = sc.rep;
+		sc.rep = NULL;
+	}
+out:
+	for (size_t i = 0; i < sc.ncaps; i++) {
+		free(sc.caps[i].path);
+		free(sc.caps[i].data);
+	}
+	free(sc.caps);
+	free(sc.capture_paths);
+	free(sc.results);
+	free(sc.layer_rc);
+	free(workers);
+	free(threads);
+	if (sc.idx)
+		lc__fileidx_free(sc.idx);
+	pthread_mutex_destroy(&sc.lock);
+	return rc;
+}
