@@ -1,0 +1,539 @@
+/*
+ * decompress.c - the hashing layer reader: raw blob -> SHA-256 (blob digest) -> codec
+ * chosen by magic bytes (gzip via ISA-L, zstd via libzstd, else plain) -> SHA-256
+ * (diff_id). One small codec table, libarchive-filter style; media types are ignored.
+ */
+#include "layer.h"
+
+#include <isa-l/igzip_lib.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+/* zstd's own decoder default: windows above 128 MiB need `--memory` on the command
+ * line too, so no ordinary tool writes them; this caps the decoder's memory. */
+#define ZSTD_WINDOW_LOG_MAX 27
+
+typedef enum rstate { RS_OK = 0, RS_END, RS_ERR } rstate;
+
+struct codec_ops;
+
+struct lc_layer_reader {
+	lc_stream *s;
+	const struct codec_ops *codec;
+	/* raw input: [pos, len) not yet consumed */
+	uint8_t *raw;
+	size_t pos, len;
+	bool raw_eof, io_error;
+	int64_t raw_bytes;
+	/* decompressed output block */
+	uint8_t *out;
+	int64_t out_bytes;
+	int64_t trailing;
+	rstate state;
+	bool pending_err; /* error found after some output: report on the next call */
+	EVP_MD_CTX *md_raw, *md_out;
+	char errcode[32];
+	char errmsg[256];
+	/* codec state */
+	struct inflate_state *gz;
+	bool gz_between; /* a member finished; the next bytes decide what follows */
+	ZSTD_DCtx *zs;
+	size_t zs_last; /* last ZSTD_decompressStream hint: 0 = frame complete */
+	bool zs_any;
+};
+
+typedef struct codec_ops {
+	const char *name;
+	bool (*match)(const uint8_t *p, size_t n);
+	int (*init)(lc_layer_reader *r);
+	/* Fill up to cap bytes: 1 with *got > 0, 0 at the clean end, -1 on error. */
+	int (*read)(lc_layer_reader *r, uint8_t *out, size_t cap, size_t *got);
+} codec_ops;
+
+static void set_err(lc_layer_reader *r, const char *code, const char *fmt, const char *arg)
+{
+	snprintf(r->errcode, sizeof(r->errcode), "%s", code);
+	snprintf(r->errmsg, sizeof(r->errmsg), fmt, arg);
+}
+
+/* Compacts the unconsumed input to the front and reads more: 1 new bytes, 0 at the end
+ * of the stream, -1 on a stream error. Hashes everything as it arrives. */
+static int raw_fill(lc_layer_reader *r)
+{
+	ssize_t n;
+	int rc = 0;
+	if (r->raw_eof)
+		goto out;
+	if (r->pos > 0) {
+		memmove(r->raw, r->raw + r->pos, r->len - r->pos);
+		r->len -= r->pos;
+		r->pos = 0;
+	}
+	if (r->len == LC_LAYER_BLOCK) {
+		rc = 1; /* already full: the caller consumes first */
+		goto out;
+	}
+	n = r->s->read(r->s, r->raw + r->len, LC_LAYER_BLOCK - r->len);
+	if (n < 0) {
+		r->io_error = true;
+		set_err(r, "blob.read_error", "reading the blob failed: %s",
+			r->s->errbuf[0] ? r->s->errbuf : "I/O error");
+		rc = -1;
+		goto out;
+	}
+	if (n == 0) {
+		r->raw_eof = true;
+		goto out;
+	}
+	EVP_DigestUpdate(r->md_raw, r->raw + r->len, (size_t)n);
+	r->raw_bytes += n;
+	r->len += (size_t)n;
+	rc = 1;
+out:
+	return rc;
+}
+
+/* ---- none ---------------------------------------------------------------------- */
+static bool none_match(const uint8_t *p, size_t n)
+{
+	(void)p;
+	(void)n;
+	return true;
+}
+
+static int none_init(lc_layer_reader *r)
+{
+	(void)r;
+	return 0;
+}
+
+/* Unused: plain tar is handed out zero-copy from the raw buffer (see next). */
+static int none_read(lc_layer_reader *r, uint8_t *out, size_t cap, size_t *got)
+{
+	(void)r;
+	(void)out;
+	(void)cap;
+	*got = 0;
+	return 0;
+}
+
+/* ---- gzip (ISA-L) -------------------------------------------------------------- */
+static bool gz_match(const uint8_t *p, size_t n)
+{
+	return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+static int gz_init(lc_layer_reader *r)
+{
+	r->gz = malloc(sizeof(*r->gz));
+	if (!r->gz)
+		return -1;
+	isal_inflate_init(r->gz);
+	r->gz->crc_flag = ISAL_GZIP;
+	return 0;
+}
+
+static const char *gz_errname(int ret)
+{
+	switch (ret) {
+	case ISAL_INVALID_BLOCK: return "invalid deflate block";
+	case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
+	case ISAL_INVALID_LOOKBACK: return "invalid back-reference distance";
+	case ISAL_INVALID_WRAPPER: return "invalid gzip header";
+	case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method";
+	case ISAL_INCORRECT_CHECKSUM: return "CRC-32 of the data does not match the trailer";
+	case ISAL_NEED_DICT: return "preset dictionary required";
+	default: return "inflate failed";
+	}
+}
+
+/* Everything after the last gzip member that is not another member: consumed (so the
+ * blob digest covers it) and counted, never decompressed. */
+static int swallow_trailing(lc_layer_reader *r)
+{
+	int rc = 0;
+	for (;;) {
+		r->trailing += (int64_t)(r->len - r->pos);
+		r->pos = r->len;
+		rc = raw_fill(r);
+		if (rc <= 0)
+			break;
+	}
+	return rc;
+}
+
+static int gz_read(lc_layer_reader *r, uint8_t *out, size_t cap, size_t *got)
+{
+	struct inflate_state *st = r->gz;
+	int rc = 0;
+	size_t produced = 0;
+
+	while (produced < cap) {
+		size_t avail = r->len - r->pos;
+		if (r->gz_between) {
+			/* Multi-member gzip (pigz, concatenated streams): another member
+			 * begins only with the gzip magic. */
+			if (avail < 2 && !r->raw_eof) {
+				if (raw_fill(r) < 0) {
+					rc = -1;
+					goto out;
+				}
+				continue;
+			}
+			if (avail == 0)
+				break; /* clean end */
+			if (gz_match(r->raw + r->pos, avail)) {
+				isal_inflate_reset(st);
+				st->crc_flag = ISAL_GZIP;
+				r->gz_between = false;
+				continue;
+			}
+			if (swallow_trailing(r) < 0) {
+				rc = -1;
+				goto out;
+			}
+			break;
+		}
+		if (avail == 0 && !r->raw_eof) {
+			if (raw_fill(r) < 0) {
+				rc = -1;
+				goto out;
+			}
+			continue;
+		}
+		st->next_in = r->raw + r->pos;
+		st->avail_in = (uint32_t)avail;
+		st->next_out = out + produced;
+		st->avail_out = (uint32_t)(cap - produced);
+		int ret = isal_inflate(st);
+		size_t in_used = avail - st->avail_in;
+		size_t out_made = (cap - produced) - st->avail_out;
+		r->pos += in_used;
+		produced += out_made;
+		if (ret < 0) {
+			set_err(r, "layer.gzip_corrupt", "gzip data is corrupt: %s", gz_errname(ret));
+			rc = -1;
+			goto out;
+		}
+		if (st->block_state == ISAL_BLOCK_FINISH) {
+			r->gz_between = true;
+			continue;
+		}
+		if (in_used == 0 && out_made == 0) {
+			if (r->raw_eof) {
+				set_err(r, "layer.gzip_truncated",
+					"gzip stream ends before its end (%s)",
+					st->block_state == ISAL_CHECKSUM_CHECK ||
+							st->block_state == ISAL_BLOCK_INPUT_DONE
+						? "inside the trailer"
+						: "inside the compressed data");
+				rc = -1;
+				goto out;
+			}
+			/* Needs more input than is buffered; a full buffer that yields
+			 * nothing would spin forever, so call it corrupt. */
+			if (r->pos == 0 && r->len == LC_LAYER_BLOCK) {
+				set_err(r, "layer.gzip_corrupt", "gzip data is corrupt: %s",
+					"the decoder made no progress");
+				rc = -1;
+				goto out;
+			}
+			if (raw_fill(r) < 0) {
+				rc = -1;
+				goto out;
+			}
+		}
+	}
+out:
+	*got = produced;
+	if (rc == 0 && produced > 0)
+		rc = 1;
+	else if (rc < 0 && produced > 0) {
+		r->pending_err = true;
+		rc = 1;
+	}
+	return rc;
+}
+
+/* ---- zstd ---------------------------------------------------------------------- */
+static bool zs_match(const uint8_t *p, size_t n)
+{
+	if (n < 4)
+		return false;
+	if (p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd)
+		return true;
+	/* A skippable frame first (zstd:chunked and seekable writers put metadata there). */
+	return (p[0] & 0xf0) == 0x50 && p[1] == 0x2a && p[2] == 0x4d && p[3] == 0x18;
+}
+
+static int zs_init(lc_layer_reader *r)
+{
+	r->zs = ZSTD_createDCtx();
+	if (!r->zs)
+		return -1;
+	if (ZSTD_isError(ZSTD_DCtx_setParameter(r->zs, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX)))
+		return -1;
+	return 0;
+}
+
+static int zs_read(lc_layer_reader *r, uint8_t *out, size_t cap, size_t *got)
+{
+	int rc = 0;
+	size_t produced = 0;
+
+	while (produced < cap) {
+		size_t avail = r->len - r->pos;
+		if (avail == 0 && !r->raw_eof) {
+			if (raw_fill(r) < 0) {
+				rc = -1;
+				goto out;
+			}
+			continue;
+		}
+		ZSTD_inBuffer in = {r->raw + r->pos, avail, 0};
+		ZSTD_outBuffer o = {out + produced, cap - produced, 0};
+		size_t ret = ZSTD_decompressStream(r->zs, &o, &in);
+		r->pos += in.pos;
+		produced += o.pos;
+		if (ZSTD_isError(ret)) {
+			set_err(r, "layer.zstd_corrupt", "zstd data is corrupt: %s",
+				ZSTD_getErrorName(ret));
+			rc = -1;
+			goto out;
+		}
+		if (in.pos > 0 || o.pos > 0) {
+			r->zs_last = ret;
+			r->zs_any = true;
+		}
+		if (in.pos == 0 && o.pos == 0 && r->pos < r->len) {
+			set_err(r, "layer.zstd_corrupt", "zstd data is corrupt: %s",
+				"the decoder made no progress");
+			rc = -1;
+			goto out;
+		}
+		if (in.pos == 0 && o.pos == 0 && r->pos == r->len && r->raw_eof) {
+			/* Nothing more to flush and nothing more to read. */
+			if (r->zs_last != 0 || !r->zs_any) {
+				set_err(r, "layer.zstd_truncated", "%s",
+					"zstd stream ends inside a frame");
+				rc = -1;
+			}
+			break;
+		}
+	}
+out:
+	*got = produced;
+	if (rc == 0 && produced > 0)
+		rc = 1;
+	else if (rc < 0 && produced > 0) {
+		r->pending_err = true;
+		rc = 1;
+	}
+	return rc;
+}
+
+/* Order matters: the plain codec matches anything and comes last. */
+static const codec_ops codecs[] = {
+	{"gzip", gz_match, gz_init, gz_read},
+	{"zstd", zs_match, zs_init, zs_read},
+	{"none", none_match, none_init, none_read},
+};
+#define CODEC_NONE (&codecs[2])
+
+/* ---- the reader ---------------------------------------------------------------- */
+lc_code lc__layer_reader_open(lc_stream *s, lc_layer_reader **out)
+{
+	lc_code rc = LC_OK;
+	lc_layer_reader *r = calloc(1, sizeof(*r));
+	*out = NULL;
+	if (!r) {
+		if (s)
+			s->close(s);
+		rc = LC_EINTERNAL;
+		goto out;
+	}
+	r->s = s;
+	r->raw = malloc(LC_LAYER_BLOCK);
+	r->out = malloc(LC_LAYER_BLOCK);
+	r->md_raw = EVP_MD_CTX_new();
+	r->md_out = EVP_MD_CTX_new();
+	if (!r->raw || !r->out || !r->md_raw || !r->md_out ||
+	    !EVP_DigestInit_ex(r->md_raw, EVP_sha256(), NULL) ||
+	    !EVP_DigestInit_ex(r->md_out, EVP_sha256(), NULL)) {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
+	/* Enough bytes to tell the codecs apart (streams may return short reads). */
+	while (r->len < 4 && !r->raw_eof) {
+		if (raw_fill(r) < 0) {
+			r->state = RS_ERR;
+			rc = LC_EIMAGE;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++) {
+		if (codecs[i].match(r->raw, r->len)) {
+			r->codec = &codecs[i];
+			break;
+		}
+	}
+	if (r->codec->init(r) < 0) {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
+out:
+	if (rc == LC_EINTERNAL) {
+		lc__layer_reader_free(r);
+		r = NULL;
+	}
+	*out = r;
+	return rc;
+}
+
+void lc__layer_reader_free(lc_layer_reader *r)
+{
+	if (!r)
+		return;
+	if (r->s)
+		r->s->close(r->s);
+	free(r->gz);
+	ZSTD_freeDCtx(r->zs);
+	EVP_MD_CTX_free(r->md_raw);
+	EVP_MD_CTX_free(r->md_out);
+	free(r->raw);
+	free(r->out);
+	free(r);
+}
+
+const char *lc__layer_reader_codec(const lc_layer_reader *r)
+{
+	return r->codec ? r->codec->name : "none";
+}
+
+int lc__layer_reader_next(lc_layer_reader *r, const uint8_t **buf, size_t *len)
+{
+	int rc;
+	size_t got = 0;
+	*buf = NULL;
+	*len = 0;
+	if (r->state == RS_END) {
+		rc = 0;
+		goto out;
+	}
+	if (r->state == RS_ERR || r->pending_err) {
+		r->state = RS_ERR;
+		rc = -1;
+		goto out;
+	}
+	if (r->codec == CODEC_NONE) {
+		/* Plain tar: hand out the raw buffer itself; it is already hashed. */
+		if (r->pos == r->len) {
+			r->pos = r->len = 0;
+			if (raw_fill(r) < 0) {
+				r->state = RS_ERR;
+				rc = -1;
+				goto out;
+			}
+		}
+		if (r->pos == r->len) {
+			r->state = RS_END;
+			rc = 0;
+			goto out;
+		}
+		*buf = r->raw + r->pos;
+		*len = r->len - r->pos;
+		r->pos = r->len;
+		r->out_bytes += (int64_t)*len;
+		rc = 1;
+		goto out;
+	}
+	rc = r->codec->read(r, r->out, LC_LAYER_BLOCK, &got);
+	if (rc == 1) {
+		EVP_DigestUpdate(r->md_out, r->out, got);
+		r->out_bytes += (int64_t)got;
+		*buf = r->out;
+		*len = got;
+	} else {
+		r->state = rc == 0 ? RS_END : RS_ERR;
+	}
+out:
+	return rc;
+}
+
+int lc__layer_reader_drain_raw(lc_layer_reader *r)
+{
+	int rc = 0;
+	if (r->io_error) {
+		rc = -1;
+		goto out;
+	}
+	for (;;) {
+		r->pos = r->len;
+		int f = raw_fill(r);
+		if (f < 0) {
+			rc = -1;
+			break;
+		}
+		if (f == 0)
+			break;
+	}
+out:
+	return rc;
+}
+
+int64_t lc__layer_reader_raw_bytes(const lc_layer_reader *r)
+{
+	return r->raw_bytes;
+}
+
+int64_t lc__layer_reader_out_bytes(const lc_layer_reader *r)
+{
+	return r->out_bytes;
+}
+
+int64_t lc__layer_reader_trailing(const lc_layer_reader *r)
+{
+	return r->trailing;
+}
+
+static void hexdigest(EVP_MD_CTX *md, char *out)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD_CTX *copy = EVP_MD_CTX_new();
+	/* Finalise a copy so the running context stays usable (and idempotent). */
+	if (!copy || !EVP_MD_CTX_copy_ex(copy, md) || !EVP_DigestFinal_ex(copy, d, &n))
+		n = 0;
+	EVP_MD_CTX_free(copy);
+	memcpy(out, "sha256:", 7);
+	for (unsigned int i = 0; i < n && i < 32; i++)
+		snprintf(out + 7 + 2 * i, 3, "%02x", d[i]);
+	out[7 + 2 * (n < 32 ? n : 32)] = '\0';
+}
+
+void lc__layer_reader_digests(lc_layer_reader *r, char *blob, char *diff_id)
+{
+	hexdigest(r->md_raw, blob);
+	if (r->codec == CODEC_NONE)
+		memcpy(diff_id, blob, 72);
+	else
+		hexdigest(r->md_out, diff_id);
+}
+
+const char *lc__layer_reader_errcode(const lc_layer_reader *r)
+{
+	return r->errcode[0] ? r->errcode : "layer.read_error";
+}
+
+const char *lc__layer_reader_errmsg(const lc_layer_reader *r)
+{
+	return r->errmsg[0] ? r->errmsg : "reading the layer failed";
+}
+
+bool lc__layer_reader_io_error(const lc_layer_reader *r)
+{
+	return r->io_error;
+}

@@ -1,0 +1,63 @@
+/*
+ * path.c - lexical normalisation of tar entry names. Layers are applied relative to
+ * the image root; a name that climbs above it is rejected here and reported by the
+ * walker, never resolved against anything on the host.
+ */
+#include "lc_private.h"
+
+#include <string.h>
+
+/*
+ * Returns 0 with the normalised path in out ("" for the root itself), -1 when ".."
+ * climbs above the root, -2 when out is too small (never happens when outsz is at
+ * least strlen(in) + 1: normalising only shortens). Purely lexical: symlinks are not
+ * consulted, so "a/../b" is "b" as every layer applier reads it.
+ */
+int lc__path_normalise(const char *in, char *out, size_t outsz, bool *was_absolute)
+{
+	int rc = 0;
+	size_t o = 0;
+	const char *p = in;
+
+	if (was_absolute)
+		*was_absolute = (in[0] == '/');
+	if (outsz == 0) {
+		rc = -2;
+		goto out;
+	}
+	while (*p) {
+		const char *seg = p;
+		size_t n;
+		while (*p && *p != '/')
+			p++;
+		n = (size_t)(p - seg);
+		while (*p == '/')
+			p++;
+		if (n == 0 || (n == 1 && seg[0] == '.'))
+			continue;
+		if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+			if (o == 0) {
+				rc = -1;
+				goto out;
+			}
+			/* Drop the last component written (and its separator). */
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
+		if (o + (o > 0) + n + 1 > outsz) {
+			rc = -2;
+			goto out;
+		}
+		if (o > 0)
+			out[o++] = '/';
+		memcpy(out + o, seg, n);
+		o += n;
+	}
+out:
+	if (outsz > 0)
+		out[rc == 0 ? o : 0] = '\0';
+	return rc;
+}
