@@ -15,7 +15,7 @@ BUILD_PKGS=(meson ninja-build pkg-config gcc python3 zstd
 	libyara-dev libpcre2-dev libsqlite3-dev)
 # Tests: clang with its sanitizer/libFuzzer runtime, the interop tools (required, not
 # optional), the debootstrap fixture, JSON Schema validation, valgrind.
-CHECK_PKGS=(clang libclang-rt-14-dev skopeo umoci debootstrap debian-archive-keyring
+CHECK_PKGS=(clang libclang-rt-14-dev skopeo umoci debootstrap debian-archive-keyring time
 	python3-jsonschema valgrind
 	# benchmark: igzip (isal) and the yara CLI to compare against
 	isal yara)
