@@ -1,0 +1,525 @@
+/*
+ * cache_codec.c - one layer's cache record as one zstd frame: file records (paths
+ * prefix-compressed against the previous one), findings, warnings, captured files.
+ * Integers are LEB128 varints (signed ones zigzag), strings are length + bytes + NUL so
+ * the decoder hands out pointers into its buffer without copying.
+ */
+#include "cache_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#define REC_MAGIC 0x4c434301u /* "LCC" + encoding revision, checked on decode */
+#define ZSTD_LEVEL 3          /* ~3x smaller than raw and fast enough that a store is noise */
+
+/* ---- writer: growable buffer with a ceiling ----------------------------------- */
+typedef struct wbuf {
+	uint8_t *p;
+	size_t len, cap, max;
+	bool failed; /* sticky: out of memory or over the ceiling */
+} wbuf;
+
+static void w_reserve(wbuf *w, size_t more)
+{
+	size_t need, ncap;
+	uint8_t *np;
+
+	if (w->failed)
+		return;
+	if (more > w->max || w->len > w->max - more) {
+		w->failed = true;
+		return;
+	}
+	need = w->len + more;
+	if (need <= w->cap)
+		return;
+	ncap = w->cap ? w->cap : 4096;
+	while (ncap < need)
+		ncap = ncap > w->max / 2 ? w->max : ncap * 2;
+	np = realloc(w->p, ncap);
+	if (!np) {
+		w->failed = true;
+		return;
+	}
+	w->p = np;
+	w->cap = ncap;
+}
+
+static void w_bytes(wbuf *w, const void *b, size_t n)
+{
+	w_reserve(w, n);
+	if (w->failed || n == 0)
+		return;
+	memcpy(w->p + w->len, b, n);
+	w->len += n;
+}
+
+static void w_u64(wbuf *w, uint64_t v)
+{
+	uint8_t b[10];
+	size_t n = 0;
+
+	do {
+		b[n] = (uint8_t)(v & 0x7f);
+		v >>= 7;
+		if (v)
+			b[n] |= 0x80;
+		n++;
+	} while (v);
+	w_bytes(w, b, n);
+}
+
+static void w_i64(wbuf *w, int64_t v)
+{
+	w_u64(w, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+/* Nullable string: 0 = NULL, else length + 1, then the bytes and a NUL. */
+static void w_str(wbuf *w, const char *s)
+{
+	size_t n;
+
+	if (!s) {
+		w_u64(w, 0);
+		return;
+	}
+	n = strlen(s);
+	w_u64(w, (uint64_t)n + 1);
+	w_bytes(w, s, n + 1);
+}
+
+static void w_blob(wbuf *w, const uint8_t *b, size_t n)
+{
+	static const uint8_t nul = 0;
+
+	w_u64(w, (uint64_t)n);
+	w_bytes(w, b, n);
+	w_bytes(w, &nul, 1);
+}
+
+/* ---- reader: every read checks the remaining length ----------------------------- */
+typedef struct rbuf {
+	const uint8_t *p;
+	size_t len, pos;
+	bool bad;
+} rbuf;
+
+static uint64_t r_u64(rbuf *r)
+{
+	uint64_t v = 0;
+	unsigned shift = 0;
+
+	while (!r->bad) {
+		uint8_t b;
+
+		if (r->pos >= r->len || shift > 63) {
+			r->bad = true;
+			break;
+		}
+		b = r->p[r->pos++];
+		v |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			return v;
+		shift += 7;
+	}
+	return 0;
+}
+
+static int64_t r_i64(rbuf *r)
+{
+	uint64_t u = r_u64(r);
+
+	return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+}
+
+static const char *r_str(rbuf *r)
+{
+	uint64_t n = r_u64(r);
+	const char *s;
+
+	if (r->bad || n == 0)
+		return NULL;
+	if (n > r->len - r->pos || r->p[r->pos + n - 1] != 0) {
+		r->bad = true;
+		return NULL;
+	}
+	s = (const char *)r->p + r->pos;
+	r->pos += n;
+	return s;
+}
+
+static const uint8_t *r_blob(rbuf *r, size_t *n)
+{
+	uint64_t len = r_u64(r);
+	const uint8_t *b;
+
+	*n = 0;
+	if (r->bad || len >= r->len - r->pos || r->p[r->pos + len] != 0) {
+		r->bad = true;
+		return NULL;
+	}
+	b = r->p + r->pos;
+	r->pos += len + 1;
+	*n = (size_t)len;
+	return b;
+}
+
+/* A count of records that each take at least min_bytes: more cannot be in the buffer. */
+static uint64_t r_count(rbuf *r, size_t min_bytes)
+{
+	uint64_t n = r_u64(r);
+
+	if (!r->bad && n > (r->len - r->pos) / min_bytes)
+		r->bad = true;
+	return r->bad ? 0 : n;
+}
+
+static size_t common_prefix(const char *a, const char *b)
+{
+	size_t i = 0;
+
+	while (a[i] && a[i] == b[i])
+		i++;
+	return i;
+}
+
+lc_code lc__cache_encode(lc_ctx *ctx, const lc_fileidx *ix, int layer, const lc_cache_layer *d,
+			 uint8_t **out, size_t *out_len, size_t *raw_len, int64_t *nentries)
+{
+	lc_code rc = LC_OK;
+	wbuf w = { .max = (size_t)LC_CACHE_MAX_RAW };
+	ZSTD_CCtx *zc = NULL;
+	uint8_t *z = NULL;
+	size_t total, n = 0, zcap, zlen;
+	const char *prev = "";
+
+	*out = NULL;
+	*out_len = *raw_len = 0;
+	w_u64(&w, REC_MAGIC);
+	/* The index holds every layer; count ours first so the decoder can size arrays. */
+	total = lc__fileidx_count(ix);
+	for (size_t i = 0; i < total; i++)
+		if (lc__fileidx_get(ix, i)->layer == layer)
+			n++;
+	w_u64(&w, n);
+	for (size_t i = 0; i < total; i++) {
+		const lc_fileinfo *fi = lc__fileidx_get(ix, i);
+		size_t pre, slen;
+
+		if (fi->layer != layer)
+			continue;
+		pre = common_prefix(prev, fi->path);
+		slen = strlen(fi->path + pre);
+		w_u64(&w, pre);
+		w_u64(&w, slen);
+		w_bytes(&w, fi->path + pre, slen);
+		w_u64(&w, (uint64_t)fi->type);
+		w_u64(&w, fi->mode);
+		w_u64(&w, fi->uid);
+		w_u64(&w, fi->gid);
+		w_i64(&w, fi->size);
+		w_str(&w, fi->link);
+		prev = fi->path;
+	}
+	*nentries = (int64_t)n;
+
+	w_u64(&w, d->nfindings);
+	for (size_t i = 0; i < d->nfindings; i++) {
+		const lc_finding *f = &d->findings[i];
+		char *details = NULL;
+
+		if (f->details) {
+			details = json_dumps(f->details, JSON_COMPACT | JSON_SORT_KEYS |
+								 JSON_ENCODE_ANY);
+			if (!details)
+				w.failed = true;
+		}
+		w_str(&w, f->id);
+		w_str(&w, f->detector);
+		w_str(&w, f->rule_id);
+		w_u64(&w, (uint64_t)f->severity);
+		w_str(&w, f->title);
+		w_str(&w, f->description);
+		w_u64(&w, (uint64_t)f->source);
+		w_u64(&w, f->layer >= 0 ? 1 : 0); /* the index is the image's, not the layer's */
+		w_str(&w, f->path);
+		w_i64(&w, f->line);
+		w_i64(&w, f->offset);
+		w_str(&w, f->evidence);
+		w_str(&w, details);
+		w_str(&w, f->remediation);
+		free(details);
+	}
+
+	w_u64(&w, d->warnings.n);
+	for (size_t i = 0; i < d->warnings.n; i++) {
+		w_str(&w, d->warnings.v[i].code);
+		w_str(&w, d->warnings.v[i].message);
+		w_str(&w, d->warnings.v[i].path);
+	}
+
+	w_u64(&w, d->ncaptures);
+	for (size_t i = 0; i < d->ncaptures; i++) {
+		w_str(&w, d->captures[i].path);
+		w_blob(&w, d->captures[i].data, d->captures[i].len);
+	}
+	w_i64(&w, d->tar_bytes);
+	w_i64(&w, d->entries);
+
+	if (w.failed) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cache: layer record too large or out of memory");
+		goto out;
+	}
+	zc = ZSTD_createCCtx();
+	zcap = ZSTD_compressBound(w.len);
+	z = malloc(zcap);
+	if (!zc || !z) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cache: out of memory");
+		goto out;
+	}
+	/* The frame carries its size (decoder allocates exactly) and a checksum (a damaged
+	 * record is a miss, not garbage in the report). */
+	ZSTD_CCtx_setParameter(zc, ZSTD_c_compressionLevel, ZSTD_LEVEL);
+	ZSTD_CCtx_setParameter(zc, ZSTD_c_checksumFlag, 1);
+	ZSTD_CCtx_setParameter(zc, ZSTD_c_contentSizeFlag, 1);
+	zlen = ZSTD_compress2(zc, z, zcap, w.p, w.len);
+	if (ZSTD_isError(zlen)) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cache: zstd: %s", ZSTD_getErrorName(zlen));
+		goto out;
+	}
+	*out = z;
+	*out_len = zlen;
+	*raw_len = w.len;
+	z = NULL;
+out:
+	free(z);
+	ZSTD_freeCCtx(zc);
+	free(w.p);
+	return rc;
+}
+
+void lc__cache_layer_free(lc_cache_layer *cl)
+{
+	if (!cl)
+		return;
+	for (size_t i = 0; i < cl->nfindings; i++) {
+		lc_finding *f = &cl->findings[i];
+
+		free(f->detector);
+		free(f->rule_id);
+		free(f->title);
+		free(f->description);
+		free(f->layer_diff_id);
+		free(f->path);
+		free(f->evidence);
+		json_decref(f->details);
+		free(f->remediation);
+	}
+	free(cl->findings);
+	lc__diag_list_free(&cl->warnings);
+	for (size_t i = 0; i < cl->ncaptures; i++) {
+		free(cl->captures[i].path);
+		free(cl->captures[i].data);
+	}
+	free(cl->captures);
+	memset(cl, 0, sizeof(*cl));
+}
+
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = strdup(s);
+	if (!d)
+		*oom = true;
+	return d;
+}
+
+/*
+ * Walk the file records. With ix == NULL only validates (and leaves r just past
+ * them); otherwise adds each to ix. Paths are rebuilt in a scratch buffer as long as
+ * the path limit allows.
+ */
+static void decode_files(rbuf *r, lc_ctx *ctx, lc_fileidx *ix, int layer, const char *diff_id)
+{
+	uint64_t n = r_count(r, 8);
+	size_t cap = (size_t)lc__limit(ctx, LC_LIM_PATH_LEN) + 1;
+	size_t plen = 0;
+	char *path;
+
+	if (cap < 4096)
+		cap = 4096;
+	path = malloc(cap);
+	if (!path) {
+		r->bad = true;
+		return;
+	}
+	path[0] = 0;
+	for (uint64_t i = 0; i < n && !r->bad; i++) {
+		uint64_t pre = r_u64(r), slen = r_u64(r);
+		lc_entry e = { 0 };
+
+		if (r->bad || pre > plen || slen >= cap - pre || slen > r->len - r->pos) {
+			r->bad = true;
+			break;
+		}
+		memcpy(path + pre, r->p + r->pos, slen);
+		r->pos += slen;
+		plen = pre + slen;
+		path[plen] = 0;
+		e.path = path;
+		e.type = (lc_ftype)r_u64(r);
+		e.mode = (uint32_t)r_u64(r);
+		e.uid = (uint32_t)r_u64(r);
+		e.gid = (uint32_t)r_u64(r);
+		e.size = r_i64(r);
+		e.link = r_str(r);
+		e.layer = layer;
+		e.layer_diff_id = diff_id;
+		if ((unsigned)e.type > (unsigned)LC_FT_OTHER)
+			r->bad = true;
+		if (!r->bad && ix)
+			lc__fileidx_add(ix, &e);
+	}
+	free(path);
+}
+
+lc_code lc__cache_decode(lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_fileidx *ix, int layer,
+			 const char *diff_id, lc_cache_layer *out)
+{
+	lc_code rc = LC_OK;
+	unsigned long long raw = ZSTD_getFrameContentSize(z, z_len);
+	uint8_t *buf = NULL;
+	rbuf r = { 0 };
+	size_t got, files_at;
+	bool oom = false;
+	uint64_t n;
+
+	memset(out, 0, sizeof(*out));
+	if (raw == ZSTD_CONTENTSIZE_UNKNOWN || raw == ZSTD_CONTENTSIZE_ERROR ||
+	    raw > (unsigned long long)LC_CACHE_MAX_RAW || raw == 0) {
+		rc = lc__fail(ctx, LC_EIMAGE, "cache: damaged record (frame header)");
+		goto out;
+	}
+	buf = malloc((size_t)raw);
+	if (!buf) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cache: out of memory");
+		goto out;
+	}
+	got = ZSTD_decompress(buf, (size_t)raw, z, z_len);
+	if (ZSTD_isError(got) || got != raw) {
+		rc = lc__fail(ctx, LC_EIMAGE, "cache: damaged record (%s)",
+			      ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
+		goto out;
+	}
+	r.p = buf;
+	r.len = got;
+	if (r_u64(&r) != REC_MAGIC || r.bad) {
+		rc = lc__fail(ctx, LC_EIMAGE, "cache: damaged record (magic)");
+		goto out;
+	}
+	/* Validate the file records first: ix must stay untouched if anything is wrong. */
+	files_at = r.pos;
+	decode_files(&r, ctx, NULL, layer, diff_id);
+
+	n = r_count(&r, 14);
+	if (n) {
+		out->findings = calloc((size_t)n, sizeof(lc_finding));
+		if (!out->findings)
+			oom = true;
+	}
+	for (uint64_t i = 0; i < n && !r.bad && !oom; i++) {
+		lc_finding *f = &out->findings[out->nfindings];
+		const char *id = r_str(&r), *details;
+
+		f->detector = dup_or_null(r_str(&r), &oom);
+		f->rule_id = dup_or_null(r_str(&r), &oom);
+		f->severity = (lc_severity)r_u64(&r);
+		f->title = dup_or_null(r_str(&r), &oom);
+		f->description = dup_or_null(r_str(&r), &oom);
+		f->source = (lc_source_kind)r_u64(&r);
+		f->layer = r_u64(&r) ? layer : -1;
+		f->layer_diff_id = f->layer >= 0 ? dup_or_null(diff_id, &oom) : NULL;
+		f->removed_in = -1;
+		f->path = dup_or_null(r_str(&r), &oom);
+		f->line = r_i64(&r);
+		f->offset = r_i64(&r);
+		f->evidence = dup_or_null(r_str(&r), &oom);
+		details = r_str(&r);
+		f->remediation = dup_or_null(r_str(&r), &oom);
+		out->nfindings++;
+		if (id && strlen(id) < sizeof(f->id))
+			strcpy(f->id, id);
+		if (details && !r.bad) {
+			json_error_t jerr;
+
+			f->details = json_loads(details, JSON_DECODE_ANY, &jerr);
+			if (!f->details)
+				r.bad = true;
+		}
+		if ((unsigned)f->severity > (unsigned)LC_SEV_CRITICAL ||
+		    (unsigned)f->source > (unsigned)LC_SRC_RUNTIME)
+			r.bad = true;
+	}
+
+	n = r_count(&r, 3);
+	for (uint64_t i = 0; i < n && !r.bad && !oom; i++) {
+		const char *code = r_str(&r), *msg = r_str(&r), *path = r_str(&r);
+
+		if (!r.bad)
+			lc__diag_add(&out->warnings, code ? code : "cache.warning", layer, path,
+				     "%s", msg ? msg : "");
+	}
+
+	n = r_count(&r, 3);
+	if (n) {
+		out->captures = calloc((size_t)n, sizeof(lc_cache_capture));
+		if (!out->captures)
+			oom = true;
+	}
+	for (uint64_t i = 0; i < n && !r.bad && !oom; i++) {
+		lc_cache_capture *c = &out->captures[out->ncaptures];
+		const char *path = r_str(&r);
+		size_t len;
+		const uint8_t *data = r_blob(&r, &len);
+
+		if (r.bad || !path)
+			break;
+		out->ncaptures++;
+		c->path = dup_or_null(path, &oom);
+		c->data = malloc(len + 1); /* NUL-terminated for detectors that parse text */
+		if (!c->data) {
+			oom = true;
+			break;
+		}
+		memcpy(c->data, data, len);
+		c->data[len] = 0;
+		c->len = len;
+	}
+	out->tar_bytes = r_i64(&r);
+	out->entries = r_i64(&r);
+	if (!r.bad && r.pos != r.len)
+		r.bad = true;
+
+	if (oom) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cache: out of memory");
+		goto out;
+	}
+	if (r.bad) {
+		rc = lc__fail(ctx, LC_EIMAGE, "cache: damaged record");
+		goto out;
+	}
+	/* Everything checked: now the file records go into the index. */
+	r.pos = files_at;
+	decode_files(&r, ctx, ix, layer, diff_id);
+	out->complete = true;
+out:
+	if (rc)
+		lc__cache_layer_free(out);
+	free(buf);
+	return rc;
+}
