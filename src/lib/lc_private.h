@@ -680,4 +680,15 @@ bool lc__cache_blob_trusted(lc_cache *c, const lc_stream *s, const char *expecte
 void lc__cache_blob_record(lc_cache *c, const lc_cache_blob_id *before, const char *digest,
 			   const char *diff_id);
 
+/* ---- sources ---- */
+/*
+ * rootfs walk_dir meets per-file problems (unreadable file, over-long path or link, a
+ * file changing under it) that lc_walk_cb cannot carry. They go to the hook set here
+ * (call before walk_dir; codes "rootfs.*", layer 0, the entry's path), or, when no hook
+ * is set, to img->warnings. No-op for other transports.
+ */
+typedef void (*lc_source_warn_fn)(void *ud, const char *code, int layer, const char *path,
+				  const char *msg);
+void lc__image_set_warn_hook(lc_image *img, lc_source_warn_fn fn, void *ud);
+
 #endif
