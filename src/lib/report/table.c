@@ -549,7 +549,11 @@ static void print_summary(tbl *t, const lc_report *r)
 		unsigned s = (unsigned)r->findings[i].severity;
 		count[s > LC_SEV_CRITICAL ? LC_SEV_UNKNOWN : s]++;
 	}
-	fprintf(t->out, "\n%zu finding%s:", r->nfindings, r->nfindings == 1 ? "" : "s");
+	fputc('\n', t->out);
+	/* inspect runs no detector: counting its findings would suggest it looked */
+	if (!(r->scanners && r->scanners[0]) && r->nfindings == 0)
+		goto tail;
+	fprintf(t->out, "%zu finding%s:", r->nfindings, r->nfindings == 1 ? "" : "s");
 	for (int s = LC_SEV_CRITICAL; s >= LC_SEV_UNKNOWN; s--) {
 		const char *name = lc__report_severity_label((lc_severity)s);
 		if (t->color && count[s])
@@ -558,7 +562,9 @@ static void print_summary(tbl *t, const lc_report *r)
 			fprintf(t->out, " %zu %s", count[s], name);
 		fputc(s > LC_SEV_UNKNOWN ? ',' : ';', t->out);
 	}
-	fprintf(t->out, " %zu warning%s, %zu error%s; complete: %s\n", r->warnings.n,
+	fputc(' ', t->out);
+tail:
+	fprintf(t->out, "%zu warning%s, %zu error%s; complete: %s\n", r->warnings.n,
 		r->warnings.n == 1 ? "" : "s", r->errors.n, r->errors.n == 1 ? "" : "s",
 		r->complete ? "yes" : "no");
 }
