@@ -8,25 +8,21 @@
 #include <string.h>
 #include <strings.h>
 
-/* Write r as asked; returns LC_OK or LC_EINTERNAL (message printed). */
-static int write_report(lc_report *r, const cli_args *a, unsigned out_flags)
+/* Write r into the already opened output; LC_OK or LC_EINTERNAL (message printed). */
+static int write_report(lc_report *r, const cli_args *a, cli_out *o, unsigned out_flags)
 {
-	cli_out o;
 	int rc;
 
-	rc = cli_out_open(&o, a->output);
-	if (rc != LC_OK)
-		goto out;
-	if (cli_out_color(&o))
+	if (cli_out_color(o))
 		out_flags |= LC_OUT_COLOR;
-	rc = lc_report_write(r, a->format ? a->format : "table", o.f, out_flags);
+	rc = lc_report_write(r, a->format ? a->format : "table", o->f, out_flags);
 	if (rc != LC_OK) {
 		cli_err("cannot write the report");
-		cli_out_abort(&o);
+		cli_out_abort(o);
 		rc = LC_EINTERNAL;
 		goto out;
 	}
-	rc = cli_out_commit(&o);
+	rc = cli_out_commit(o);
 out:
 	return rc;
 }
@@ -38,6 +34,7 @@ int cli_run_scan(const cli_args *a, unsigned scan_flags, unsigned out_flags)
 	lc_image *img = NULL;
 	lc_report *r = NULL;
 	const char *ref;
+	cli_out o = {0};
 
 	if (a->npos != 1) {
 		cli_err("%s: %s", a->cmd, a->npos ? "only one IMAGE, please" : "IMAGE is missing");
@@ -58,6 +55,10 @@ int cli_run_scan(const cli_args *a, unsigned scan_flags, unsigned out_flags)
 	rc = cli_apply(ctx, a);
 	if (rc != LC_OK)
 		goto out;
+	/* Opened before the scan: an unwritable --output should not cost a scan. */
+	rc = cli_out_open(&o, a->output);
+	if (rc != LC_OK)
+		goto out;
 	rc = lc_image_open(ctx, ref, &img);
 	if (rc != LC_OK) {
 		const char *msg = lc_ctx_errmsg(ctx);
@@ -65,12 +66,12 @@ int cli_run_scan(const cli_args *a, unsigned scan_flags, unsigned out_flags)
 		if (rc == LC_FINDINGS)
 			rc = LC_EINTERNAL; /* not a code lc_image_open may return */
 		/* A pipeline that asked for a machine-readable report still gets one,
-		 * carrying the error, so it need not parse stderr. */
+		 * carrying the error, so it need not parse stderr. A failed write is
+		 * reported, but the open error stays the exit code. */
 		if (a->output || (a->format && strcasecmp(a->format, "table") != 0)) {
 			r = lc_report_for_error(ctx, ref, (lc_code)rc);
-			/* A failed write is reported, but the open error stays the exit code. */
 			if (r)
-				(void)write_report(r, a, out_flags);
+				(void)write_report(r, a, &o, out_flags);
 		}
 		goto out;
 	}
@@ -84,11 +85,13 @@ int cli_run_scan(const cli_args *a, unsigned scan_flags, unsigned out_flags)
 			rc = LC_EINTERNAL;
 		goto out;
 	}
-	wrc = write_report(r, a, out_flags);
+	wrc = write_report(r, a, &o, out_flags);
 	/* The scan's own error says more than a failed write; otherwise the gate. */
 	if (rc == LC_OK || rc == LC_FINDINGS)
 		rc = wrc != LC_OK ? wrc : (int)lc_report_exit_code(r, a->fail_on);
 out:
+	/* Whatever was not committed leaves no temporary file behind. */
+	cli_out_abort(&o);
 	lc_report_free(r);
 	lc_image_free(img);
 	lc_ctx_free(ctx);

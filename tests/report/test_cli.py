@@ -4,7 +4,7 @@ import json
 import os
 import subprocess
 
-from lctest import test, main, run, eq, validate, LAOCOON, EUSAGE, EIMAGE, OK
+from lctest import test, main, run, eq, validate, LAOCOON, EUSAGE, EIMAGE, EINTERNAL, OK
 
 
 def usage_error(args):
@@ -125,8 +125,12 @@ def output_file_is_atomic(tmp):
     json.load(open(out))
     eq(sorted(os.listdir(tmp)), ['limits.json'], 'no temporary file left')
     p = run(['detectors', '-o', os.path.join(tmp, 'nodir', 'x.txt')])
-    assert p.returncode not in (OK, EUSAGE), p.returncode
+    eq(p.returncode, EINTERNAL)
     assert p.stderr.startswith('laocoon: '), p.stderr
+    # checked before the image is even opened
+    p = run(['scan', 'oci:' + os.path.join(tmp, 'missing'), '-o', os.path.join(tmp, 'nodir', 'x')])
+    eq(p.returncode, EINTERNAL)
+    eq(sorted(os.listdir(tmp)), ['limits.json'], 'no temporary file left')
 
 
 @test
