@@ -18,7 +18,8 @@ int cli_cmd_detectors(int argc, char **argv);
 int cli_cmd_limits(int argc, char **argv);
 int cli_cmd_version(int argc, char **argv);
 int cli_cmd_help(int argc, char **argv);
-int cli_cmd_name(int argc, char **argv); /* cmd_name.c */
+int cli_cmd_name(int argc, char **argv);  /* cmd_name.c */
+int cli_cmd_cache(int argc, char **argv); /* cmd_cache.c */
 
 /* Help text (cmd_help.c): the general usage, or one command's; 0 when unknown. */
 void cli_usage(FILE *out);

@@ -88,6 +88,9 @@ static const help_entry helps[] = {
 	 "  -f, --format FORMAT     table (default) or json\n"
 	 "  -o, --output FILE       write the result to FILE\n"
 	 "      --trusted NAME      trusted namespace or registry (repeatable)\n"},
+	{"cache", "usage: laocoon cache info|prune|clean [OPTIONS]",
+	 "Look at, shrink or empty the layer cache (each scanned layer's file index and\n"
+	 "findings, keyed by diff_id). Run 'laocoon cache --help' for its options.\n"},
 	{"version", "usage: laocoon version", "Print the version and the report schema version.\n"},
 	{"help", "usage: laocoon help [COMMAND]", "Print help for laocoon or for one command.\n"},
 };
@@ -133,6 +136,7 @@ void cli_usage(FILE *out)
 	      "  name REF          judge an image name for typosquatting\n"
 	      "  detectors         list the detectors (names for --scanners)\n"
 	      "  limits            list the input limits and their defaults\n"
+	      "  cache ACTION      info, prune or clean the layer cache\n"
 	      "  version           print the version\n"
 	      "  help [COMMAND]    this text, or a command's\n"
 	      "\n"

@@ -15,7 +15,7 @@ static const command commands[] = {
 	{"scan", cli_cmd_scan},           {"inspect", cli_cmd_inspect},
 	{"name", cli_cmd_name},           {"detectors", cli_cmd_detectors},
 	{"limits", cli_cmd_limits},       {"version", cli_cmd_version},
-	{"help", cli_cmd_help},
+	{"cache", cli_cmd_cache},         {"help", cli_cmd_help},
 };
 
 int main(int argc, char **argv)
