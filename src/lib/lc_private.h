@@ -657,6 +657,9 @@ lc_code lc__cache_store(lc_cache *c, const char *diff_id, const char *fingerprin
 			const lc_fileidx *ix, int layer, const lc_cache_layer *d);
 /* Evict least recently used layers until the records total at most max_bytes. */
 lc_code lc__cache_evict(lc_cache *c, int64_t max_bytes);
+/* The last failure of lookup/store/evict on this handle. These run on scan threads, so
+ * they leave ctx->errmsg alone; a failed store is worth a warning, not an error. */
+const char *lc__cache_errmsg(lc_cache *c);
 
 /*
  * Local blob trust: a blob verified once, read from a plain file whose identity has not

@@ -7,6 +7,8 @@
 #include "cache_int.h"
 
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
@@ -185,8 +187,22 @@ static size_t common_prefix(const char *a, const char *b)
 	return i;
 }
 
-lc_code lc__cache_encode(lc_ctx *ctx, const lc_fileidx *ix, int layer, const lc_cache_layer *d,
-			 uint8_t **out, size_t *out_len, size_t *raw_len, int64_t *nentries)
+/* Errors go to the caller's buffer, not the context: several scan threads encode and
+ * decode at once, and a cache miss must not overwrite the scan's own error message. */
+static lc_code cfail(char *err, lc_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static lc_code cfail(char *err, lc_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, LC_CACHE_ERRSZ, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+lc_code lc__cache_encode(const lc_fileidx *ix, int layer, const lc_cache_layer *d, uint8_t **out,
+			 size_t *out_len, size_t *raw_len, int64_t *nentries, char *err)
 {
 	lc_code rc = LC_OK;
 	wbuf w = { .max = (size_t)LC_CACHE_MAX_RAW };
@@ -269,14 +285,14 @@ lc_code lc__cache_encode(lc_ctx *ctx, const lc_fileidx *ix, int layer, const lc_
 	w_i64(&w, d->entries);
 
 	if (w.failed) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "cache: layer record too large or out of memory");
+		rc = cfail(err, LC_EINTERNAL, "cache: layer record too large or out of memory");
 		goto out;
 	}
 	zc = ZSTD_createCCtx();
 	zcap = ZSTD_compressBound(w.len);
 	z = malloc(zcap);
 	if (!zc || !z) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "cache: out of memory");
+		rc = cfail(err, LC_EINTERNAL, "cache: out of memory");
 		goto out;
 	}
 	/* The frame carries its size (decoder allocates exactly) and a checksum (a damaged
@@ -286,7 +302,7 @@ lc_code lc__cache_encode(lc_ctx *ctx, const lc_fileidx *ix, int layer, const lc_
 	ZSTD_CCtx_setParameter(zc, ZSTD_c_contentSizeFlag, 1);
 	zlen = ZSTD_compress2(zc, z, zcap, w.p, w.len);
 	if (ZSTD_isError(zlen)) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "cache: zstd: %s", ZSTD_getErrorName(zlen));
+		rc = cfail(err, LC_EINTERNAL, "cache: zstd: %s", ZSTD_getErrorName(zlen));
 		goto out;
 	}
 	*out = z;
@@ -344,7 +360,7 @@ static char *dup_or_null(const char *s, bool *oom)
  * them); otherwise adds each to ix. Paths are rebuilt in a scratch buffer as long as
  * the path limit allows.
  */
-static void decode_files(rbuf *r, lc_ctx *ctx, lc_fileidx *ix, int layer, const char *diff_id)
+static void decode_files(rbuf *r, const lc_ctx *ctx, lc_fileidx *ix, int layer, const char *diff_id)
 {
 	uint64_t n = r_count(r, 8);
 	size_t cap = (size_t)lc__limit(ctx, LC_LIM_PATH_LEN) + 1;
@@ -388,8 +404,8 @@ static void decode_files(rbuf *r, lc_ctx *ctx, lc_fileidx *ix, int layer, const 
 	free(path);
 }
 
-lc_code lc__cache_decode(lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_fileidx *ix, int layer,
-			 const char *diff_id, lc_cache_layer *out)
+lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_fileidx *ix,
+			 int layer, const char *diff_id, lc_cache_layer *out, char *err)
 {
 	lc_code rc = LC_OK;
 	unsigned long long raw = ZSTD_getFrameContentSize(z, z_len);
@@ -402,24 +418,24 @@ lc_code lc__cache_decode(lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_fileidx
 	memset(out, 0, sizeof(*out));
 	if (raw == ZSTD_CONTENTSIZE_UNKNOWN || raw == ZSTD_CONTENTSIZE_ERROR ||
 	    raw > (unsigned long long)LC_CACHE_MAX_RAW || raw == 0) {
-		rc = lc__fail(ctx, LC_EIMAGE, "cache: damaged record (frame header)");
+		rc = cfail(err, LC_EIMAGE, "cache: damaged record (frame header)");
 		goto out;
 	}
 	buf = malloc((size_t)raw);
 	if (!buf) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "cache: out of memory");
+		rc = cfail(err, LC_EINTERNAL, "cache: out of memory");
 		goto out;
 	}
 	got = ZSTD_decompress(buf, (size_t)raw, z, z_len);
 	if (ZSTD_isError(got) || got != raw) {
-		rc = lc__fail(ctx, LC_EIMAGE, "cache: damaged record (%s)",
+		rc = cfail(err, LC_EIMAGE, "cache: damaged record (%s)",
 			      ZSTD_isError(got) ? ZSTD_getErrorName(got) : "short");
 		goto out;
 	}
 	r.p = buf;
 	r.len = got;
 	if (r_u64(&r) != REC_MAGIC || r.bad) {
-		rc = lc__fail(ctx, LC_EIMAGE, "cache: damaged record (magic)");
+		rc = cfail(err, LC_EIMAGE, "cache: damaged record (magic)");
 		goto out;
 	}
 	/* Validate the file records first: ix must stay untouched if anything is wrong. */
@@ -506,11 +522,11 @@ lc_code lc__cache_decode(lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_fileidx
 		r.bad = true;
 
 	if (oom) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "cache: out of memory");
+		rc = cfail(err, LC_EINTERNAL, "cache: out of memory");
 		goto out;
 	}
 	if (r.bad) {
-		rc = lc__fail(ctx, LC_EIMAGE, "cache: damaged record");
+		rc = cfail(err, LC_EIMAGE, "cache: damaged record");
 		goto out;
 	}
 	/* Everything checked: now the file records go into the index. */

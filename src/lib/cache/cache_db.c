@@ -350,6 +350,25 @@ void lc__cache_close(lc_cache *c)
 	free(c);
 }
 
+/* Lookup, store and evict run on scan threads: their messages stay on the handle (under
+ * c->lock, which the caller holds) instead of racing on ctx->errmsg. */
+static lc_code cache_fail(lc_cache *c, lc_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static lc_code cache_fail(lc_cache *c, lc_code code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(c->errmsg, sizeof(c->errmsg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+const char *lc__cache_errmsg(lc_cache *c)
+{
+	return c ? c->errmsg : "";
+}
+
 /* The database went bad under us (another process, a disk error): start a fresh one so
  * the rest of this scan and the next ones work; what was cached is lost anyway. */
 static void db_recover(lc_cache *c)
@@ -357,7 +376,7 @@ static void db_recover(lc_cache *c)
 	sqlite3_close_v2(c->db);
 	c->db = NULL;
 	unlink_db(c->path);
-	if (db_open(c->ctx, c->path, &c->db) != LC_OK)
+	if (db_open(NULL, c->path, &c->db) != LC_OK) /* NULL: no message racing on ctx */
 		c->db = NULL;
 }
 
@@ -371,6 +390,7 @@ lc_code lc__cache_lookup(lc_cache *c, const char *diff_id, const char *fingerpri
 	uint8_t *z = NULL;
 	size_t zlen = 0;
 	bool found = false;
+	char err[LC_CACHE_ERRSZ] = "";
 
 	*hit = false;
 	memset(out, 0, sizeof(*out));
@@ -411,7 +431,7 @@ unlock:
 	st = NULL;
 	pthread_mutex_unlock(&c->lock);
 
-	if (z && lc__cache_decode(c->ctx, z, zlen, ix, layer, diff_id, out) == LC_OK)
+	if (z && lc__cache_decode(c->ctx, z, zlen, ix, layer, diff_id, out, err) == LC_OK)
 		*hit = true;
 
 	pthread_mutex_lock(&c->lock);
@@ -430,6 +450,8 @@ unlock:
 		}
 	} else {
 		c->misses++;
+		if (err[0])
+			snprintf(c->errmsg, sizeof(c->errmsg), "%s", err);
 		/* A record that does not decode is dropped so the next store replaces it. */
 		e = found && c->db ? sqlite3_prepare_v2(c->db, "DELETE FROM layers WHERE id = ?1",
 							-1, &st, NULL)
@@ -507,7 +529,7 @@ out:
 	sqlite3_finalize(sel);
 	sqlite3_finalize(del);
 	if (e != SQLITE_OK)
-		rc = lc__fail(c->ctx, LC_EINTERNAL, "cache: eviction failed: %s", sqlite3_errstr(e));
+		rc = cache_fail(c, LC_EINTERNAL, "cache: eviction failed: %s", sqlite3_errstr(e));
 	if (removed)
 		*removed = nrem;
 	if (freed)
@@ -537,6 +559,7 @@ lc_code lc__cache_store(lc_cache *c, const char *diff_id, const char *fingerprin
 	int64_t nent = 0, now;
 	sqlite3_stmt *st = NULL;
 	int e;
+	char err[LC_CACHE_ERRSZ] = "";
 
 	if (!c || !diff_id || !fingerprint || !fingerprint[0] || !d)
 		return LC_OK;
@@ -544,9 +567,13 @@ lc_code lc__cache_store(lc_cache *c, const char *diff_id, const char *fingerprin
 	if (c->ctx->show_secrets || !d->complete)
 		return LC_OK;
 	/* Encode outside the lock: it is the expensive part and touches only our data. */
-	rc = lc__cache_encode(c->ctx, ix, layer, d, &z, &zlen, &raw, &nent);
-	if (rc)
+	rc = lc__cache_encode(ix, layer, d, &z, &zlen, &raw, &nent, err);
+	if (rc) {
+		pthread_mutex_lock(&c->lock);
+		snprintf(c->errmsg, sizeof(c->errmsg), "%s", err);
+		pthread_mutex_unlock(&c->lock);
 		goto out_nolock;
+	}
 	if ((int64_t)zlen > c->max_size)
 		goto out_nolock; /* would be evicted at once; keeps the others instead */
 	pthread_mutex_lock(&c->lock);
@@ -581,7 +608,7 @@ lc_code lc__cache_store(lc_cache *c, const char *diff_id, const char *fingerprin
 		e = exec(c->db, "COMMIT");
 	if (e != SQLITE_OK) {
 		exec(c->db, "ROLLBACK");
-		rc = lc__fail(c->ctx, LC_EINTERNAL, "cache: store failed: %s", sqlite3_errstr(e));
+		rc = cache_fail(c, LC_EINTERNAL, "cache: store failed: %s", sqlite3_errstr(e));
 		if (is_damage(e))
 			db_recover(c);
 		goto out;
@@ -695,6 +722,8 @@ lc_code lc_cache_prune(lc_ctx *ctx, int64_t max_bytes, int64_t older_than_s,
 		older_ms = lc__cache_now_ms() - older_than_s * 1000;
 	pthread_mutex_lock(&c->lock);
 	rc = evict_locked(c, max_bytes, older_ms, removed_layers, freed_bytes);
+	if (rc)
+		lc__fail(ctx, rc, "%s", c->errmsg);
 	/* Trust records of files not seen for as long go too (they may name deleted files). */
 	if (rc == LC_OK && older_ms >= 0) {
 		sqlite3_stmt *st = NULL;

@@ -25,6 +25,8 @@
 
 #define LC_CACHE_DEFAULT_MAX_SIZE ((int64_t)2 << 30)
 
+#define LC_CACHE_ERRSZ 256 /* bytes of an error message buffer (err arguments, c->errmsg) */
+
 struct lc_cache {
 	lc_ctx *ctx;
 	sqlite3 *db;
@@ -33,18 +35,20 @@ struct lc_cache {
 	pthread_mutex_t lock;  /* scan threads share one handle */
 	/* counted in memory, flushed once at close: a lookup stays read-only */
 	int64_t hits, misses, stores, evictions;
+	char errmsg[LC_CACHE_ERRSZ]; /* last failure of lookup/store/evict, under lock */
 };
 
 /* Serialise the records of `layer` from ix plus d into one zstd frame (malloc'd).
- * *raw_len gets the uncompressed size. Returns LC_EINTERNAL (message on ctx) when the
+ * *raw_len gets the uncompressed size. Returns LC_EINTERNAL (message in err) when the
  * record would exceed LC_CACHE_MAX_RAW or memory runs out. */
-lc_code lc__cache_encode(lc_ctx *ctx, const lc_fileidx *ix, int layer, const lc_cache_layer *d,
-			 uint8_t **out, size_t *out_len, size_t *raw_len, int64_t *nentries);
+lc_code lc__cache_encode(const lc_fileidx *ix, int layer, const lc_cache_layer *d, uint8_t **out,
+			 size_t *out_len, size_t *raw_len, int64_t *nentries, char *err);
 
-/* Inverse of encode. The whole record is validated before anything is added to ix, so
- * a damaged record leaves ix untouched. Returns LC_EIMAGE for a damaged record. */
-lc_code lc__cache_decode(lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_fileidx *ix, int layer,
-			 const char *diff_id, lc_cache_layer *out);
+/* Inverse of encode (ctx only for limits). The whole record is validated before anything
+ * is added to ix, so a damaged record leaves ix untouched. Returns LC_EIMAGE for a
+ * damaged record. */
+lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_fileidx *ix,
+			 int layer, const char *diff_id, lc_cache_layer *out, char *err);
 
 /* Milliseconds since the epoch (LRU clock). */
 int64_t lc__cache_now_ms(void);
