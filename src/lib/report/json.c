@@ -210,7 +210,9 @@ static json_t *files_json(const lc_report *r)
 	for (size_t i = 0; a && i < n && !bad; i++) {
 		const lc_fileinfo *fi = lc__fileidx_get(r->files, i);
 		json_t *o;
-		if (!fi)
+		/* Whiteout and opaque markers are not files: what they removed carries
+		 * removed_in_layer instead. */
+		if (!fi || fi->type == LC_FT_WHITEOUT || fi->type == LC_FT_OPAQUE)
 			continue;
 		o = json_object();
 		if (!o) {

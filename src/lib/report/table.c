@@ -480,7 +480,7 @@ static void print_diags(tbl *t, const char *title, const lc_diag_list *l)
 /* "-rwsr-xr-x" from type and mode. */
 static void fmt_mode(char *buf, lc_ftype type, uint32_t mode)
 {
-	static const char types[] = "-dlhcbpswo?"; /* in lc_ftype order */
+	static const char types[] = "-dlhcbpswo?"; /* in lc_ftype order (w, o: markers) */
 	static const char rwx[] = "rwxrwxrwx";
 
 	buf[0] = (unsigned)type < sizeof(types) - 1 ? types[type] : '?';
@@ -495,31 +495,38 @@ static void fmt_mode(char *buf, lc_ftype type, uint32_t mode)
 	buf[10] = '\0';
 }
 
+/* Whiteout and opaque markers are not files: what they removed says "removed in". */
+static bool is_marker(const lc_fileinfo *fi)
+{
+	return fi->type == LC_FT_WHITEOUT || fi->type == LC_FT_OPAQUE;
+}
+
 static void print_files(tbl *t, const lc_report *r)
 {
-	size_t n = r->files ? lc__fileidx_count(r->files) : 0;
+	size_t n = r->files ? lc__fileidx_count(r->files) : 0, shown = 0;
 	int wid = 7, wsz = 4;
 
-	fprintf(t->out, "\nFiles (%zu)\n", n);
 	/* First pass only sizes the columns, so the tree stays aligned. */
 	for (size_t i = 0; i < n; i++) {
 		const lc_fileinfo *fi = lc__fileidx_get(r->files, i);
 		char b[48];
 		int k;
-		if (!fi)
+		if (!fi || is_marker(fi))
 			continue;
+		shown++;
 		k = snprintf(b, sizeof(b), "%u:%u", (unsigned)fi->uid, (unsigned)fi->gid);
 		wid = k > wid ? k : wid;
 		k = snprintf(b, sizeof(b), "%lld", (long long)fi->size);
 		wsz = k > wsz ? k : wsz;
 	}
+	fprintf(t->out, "\nFiles (%zu)\n", shown);
 	fprintf(t->out, "%-10s  %-*s  %*s  %-5s  %s\n", "MODE", wid, "UID:GID", wsz, "SIZE", "LAYER",
 		"PATH");
 	for (size_t i = 0; i < n; i++) {
 		const lc_fileinfo *fi = lc__fileidx_get(r->files, i);
 		char mode[16], ug[48];
 		char *path, *link;
-		if (!fi)
+		if (!fi || is_marker(fi))
 			continue;
 		fmt_mode(mode, fi->type, fi->mode);
 		snprintf(ug, sizeof(ug), "%u:%u", (unsigned)fi->uid, (unsigned)fi->gid);
@@ -529,10 +536,6 @@ static void print_files(tbl *t, const lc_report *r)
 			(long long)fi->size, fi->layer, path ? path : "?");
 		if (link)
 			fprintf(t->out, " -> %s", link);
-		if (fi->type == LC_FT_WHITEOUT)
-			fputs("  (whiteout)", t->out);
-		else if (fi->type == LC_FT_OPAQUE)
-			fputs("  (opaque)", t->out);
 		if (fi->removed_in >= 0)
 			fprintf(t->out, "  (removed in layer %d)", fi->removed_in);
 		fputc('\n', t->out);
