@@ -80,7 +80,7 @@ int main(void)
 	TAP_OK(store_and_find(ctx, DIFF_A), "rebuilt cache works");
 
 	/* 2. truncated mid-page after real content */
-	truncate(db, 1000);
+	TAP_OK(truncate(db, 1000) == 0, "truncated the database to 1000 bytes");
 	rc = lc__cache_open(ctx, &c);
 	TAP_OK(rc == LC_OK && c, "truncated file: open succeeds");
 	lc__cache_close(c);
