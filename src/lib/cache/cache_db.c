@@ -70,15 +70,19 @@ static int mkdirs(char *path)
 	return 0;
 }
 
-/* ctx->cache_dir, else $XDG_CACHE_HOME/laocoon (absolute only, per the XDG spec), else
- * ~/.cache/laocoon. Writes the directory into dir. */
+/* ctx->cache_dir, else $LAOCOON_CACHE_DIR (tests and CI point every run at one place),
+ * else $XDG_CACHE_HOME/laocoon (absolute only, per the XDG spec), else ~/.cache/laocoon.
+ * Writes the directory into dir. */
 static lc_code cache_dir(lc_ctx *ctx, char *dir, size_t size)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	const char *env = getenv("LAOCOON_CACHE_DIR");
 	int n;
 
 	if (ctx->cache_dir && ctx->cache_dir[0]) {
 		n = snprintf(dir, size, "%s", ctx->cache_dir);
+	} else if (env && env[0]) {
+		n = snprintf(dir, size, "%s", env);
 	} else if (xdg && xdg[0] == '/') {
 		n = snprintf(dir, size, "%s/laocoon", xdg);
 	} else {
