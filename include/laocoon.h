@@ -137,6 +137,16 @@ LC_API lc_code lc_cache_prune(lc_ctx *ctx, int64_t max_bytes, int64_t older_than
 /* Delete every record and the blob trust table; the file shrinks. */
 LC_API lc_code lc_cache_clean(lc_ctx *ctx);
 
+/* ---- names ---- */
+/*
+ * Judge an image name without pulling anything (`laocoon name REF`): is it a lookalike of
+ * a Docker Hub official image, a well-known publisher namespace or a big registry's
+ * host? The report's findings (source "name") say what is imitated and the exact edit;
+ * names under --trusted namespaces or registries get none. LC_EUSAGE when ref is no
+ * valid image reference (message on ctx). Gate with lc_report_exit_code(r, LC_SEV_LOW).
+ */
+LC_API lc_code lc_name_check(lc_ctx *ctx, const char *ref, lc_report **out);
+
 #ifdef __cplusplus
 }
 #endif

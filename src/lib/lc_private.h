@@ -694,4 +694,66 @@ typedef void (*lc_source_warn_fn)(void *ud, const char *code, int layer, const c
 				  const char *msg);
 void lc__image_set_warn_hook(lc_image *img, lc_source_warn_fn fn, void *ud);
 
+/* ---- names ---- */
+/* Image names (name/): Docker reference parsing and lookalike judgement, shared by
+ * lc_name_check and the `name` detector. Every buffer is bounded by LC_NAME_MAX, the
+ * longest repository name Docker accepts plus its NUL. */
+#define LC_NAME_MAX 256
+typedef struct lc_nameref {
+	char host[LC_NAME_MAX];   /* lowercased, port kept; "docker.io" for Docker Hub */
+	char path[LC_NAME_MAX];   /* "library/ubuntu" */
+	char ns[LC_NAME_MAX];     /* path without its last component ("library") */
+	char repo[LC_NAME_MAX];   /* last component ("ubuntu") */
+	char tag[LC_NAME_MAX];    /* "" when absent */
+	char digest[LC_NAME_MAX]; /* "" when absent */
+	bool hub;                 /* Docker Hub (docker.io and its aliases) */
+} lc_nameref;
+/* Parse a reference as Docker does (docker:// prefix, host[:port], tag, digest) and
+ * normalise Docker Hub names (ubuntu -> docker.io/library/ubuntu). LC_EUSAGE with a
+ * message in err when it is no valid reference. */
+lc_code lc__name_parse(const char *ref, lc_nameref *out, char *err, size_t errsz);
+/* "docker.io/library/ubuntu:22.04" (tag and digest when present) into buf. */
+void lc__name_format(const lc_nameref *r, char *buf, size_t bufsz);
+
+/* Optimal-string-alignment Damerau-Levenshtein distance, computed up to `max`
+ * (returns max + 1 when the distance is larger or a string is longer than 64). */
+int lc__name_distance(const char *a, const char *b, int max);
+/* The edits turning the real name `real` into `name`, in words ("'1' for 'l'",
+ * "missing 'e'", "extra 'x'", "'ab' for 'ba'"); returns the distance, -1 when too far. */
+int lc__name_distance_explain(const char *name, const char *real, char *buf, size_t bufsz);
+
+/* The shipped name lists (embedded data/images/), loaded once. */
+typedef enum lc_namelist_id {
+	LC_NAMES_OFFICIAL = 0,
+	LC_NAMES_RETIRED,
+	LC_NAMES_PUBLISHERS,
+	LC_NAMES__COUNT
+} lc_namelist_id;
+size_t lc__names_count(lc_namelist_id l);
+const char *lc__names_get(lc_namelist_id l, size_t i);
+bool lc__names_has(lc_namelist_id l, const char *name);
+
+/* One judgement on a name: what it imitates and how. */
+typedef struct lc_name_verdict {
+	const char *rule_id;   /* "name.typo", "name.namespace_impersonation", ... */
+	const char *technique; /* "Damerau-Levenshtein distance 1", "ASCII lookalike", ... */
+	lc_severity severity;
+	char imitates[LC_NAME_MAX]; /* "library/drupal", "bitnami", "docker.io" */
+	char edit[LC_NAME_MAX];     /* "'1' for 'l'" */
+	int distance;               /* edit distance, -1 when the technique has none */
+	char title[768];            /* "looks like library/drupal: '1' for 'l'" */
+	char description[1024];
+} lc_name_verdict;
+typedef lc_code (*lc_name_verdict_fn)(void *ud, const lc_nameref *ref, const lc_name_verdict *v);
+/*
+ * Judge one reference: zero or more verdicts through fn. A name whose registry host or
+ * namespace is in `trusted` (may be NULL) gets none. LC_EUSAGE (message in err) when
+ * the reference does not parse; fn's own error code stops the judgement.
+ */
+lc_code lc__name_judge(const lc_strlist *trusted, const char *ref, lc_name_verdict_fn fn,
+		       void *ud, char *err, size_t errsz);
+/* The details object of a name finding: name, normalized, registry, repository,
+ * imitates, technique, edit. NULL when out of memory. */
+json_t *lc__name_details(const lc_nameref *r, const lc_name_verdict *v, const char *name);
+
 #endif
