@@ -516,6 +516,9 @@ char *lc__escape_str(const char *s);
 /* A deep copy of v with every string and object key passed through lc__escape, so
  * image-controlled JSON (labels, config) is valid UTF-8 and free of controls. */
 json_t *lc__json_escape(json_t *v);
+/* The report's image object as every writer shows it: escaped, and with the values of
+ * ENV entries whose names say they hold a credential redacted (unless show-secrets). */
+json_t *lc__report_image(const lc_report *r);
 
 /* ---- secrets ---- */
 /* Matcher extras (match/). scan.c may pass binary=false to file_begin: the matcher then
@@ -682,6 +685,9 @@ bool lc__cache_blob_trusted(lc_cache *c, const lc_stream *s, const char *expecte
  * changed meanwhile nothing is recorded. */
 void lc__cache_blob_record(lc_cache *c, const lc_cache_blob_id *before, const char *digest,
 			   const char *diff_id);
+/* The diff_id a blob of this digest was verified to have before (any path): after hashing
+ * a compressed blob that is not trusted by identity, this saves decompressing it. */
+bool lc__cache_blob_diff_id(lc_cache *c, const char *blob_digest, char diff_id[72]);
 
 /* ---- sources ---- */
 /*

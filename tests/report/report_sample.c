@@ -70,8 +70,10 @@ int main(int argc, char **argv)
 			   "index", 1, "digest", "sha256:cccc", "diff_id", "sha256:dddd",
 			   "media_type", "compression", "zstd", "size", 99, "uncompressed_size", 2048,
 			   "created_by", "RUN rm /secret", "files", 1, "complete", 1);
-	cfg = json_pack("{s:s,s:n,s:[s,s],s:n,s:[s],s:[s],s:{s:s}}", "user", "root", "working_dir",
-			"entrypoint", "/bin/sh", "-c", "cmd", "env", "PATH=/bin", "exposed_ports",
+	cfg = json_pack("{s:s,s:n,s:[s,s],s:n,s:[s,s,s],s:[s],s:{s:s}}", "user", "root",
+			"working_dir", "entrypoint", "/bin/sh", "-c", "cmd", "env", "PATH=/bin",
+			"AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY", "DB_PASS=pw",
+			"exposed_ports",
 			"3333/tcp", "labels", "evil\x1b", "yes\xe2\x80\xae");
 	img = json_pack("{s:s,s:s,s:s,s:s,s:s,s:[s],s:o,s:o,s:[]}", "reference",
 			"oci:/tmp/img\x1b[31m", "transport", "oci", "manifest_digest", "sha256:eeee",

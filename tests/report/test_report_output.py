@@ -75,6 +75,15 @@ def json_escapes_everything():
 
 
 @test
+def credential_env_redacted():
+    doc = json.loads(sample('json'))
+    eq(doc['image']['config']['env'],
+       ['PATH=/bin', 'AWS_SECRET_ACCESS_KEY=wJal****', 'DB_PASS=****'])
+    text = sample('table').decode()
+    assert 'wJalrX' not in text and 'DB_PASS=****' in text, text
+
+
+@test
 def json_is_deterministic():
     eq(sample('json', 'files'), sample('json', 'files'))
 

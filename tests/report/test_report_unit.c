@@ -235,6 +235,30 @@ static void test_for_error(void)
 	}
 	json_decref(j);
 	lc_report_free(r);
+
+	/* ENV credentials: redacted in the image summary unless show-secrets. */
+	r = lc_report_for_error(ctx, "x", LC_EIMAGE);
+	json_object_set_new(r->image, "config",
+			    json_pack("{s:[s,s]}", "env", "GITHUB_TOKEN=ghp_0123456789abcdef", "HOME=/root"));
+	j = lc__report_image(r);
+	TAP_OK(j && strcmp(json_string_value(json_array_get(
+				   json_object_get(json_object_get(j, "config"), "env"), 0)),
+			   "GITHUB_TOKEN=ghp_****") == 0,
+	       "credential ENV value redacted");
+	TAP_OK(j && strcmp(json_string_value(json_array_get(
+				   json_object_get(json_object_get(j, "config"), "env"), 1)),
+			   "HOME=/root") == 0,
+	       "other ENV kept");
+	json_decref(j);
+	lc_ctx_set_option(ctx, "show-secrets", "1");
+	j = lc__report_image(r);
+	TAP_OK(j && strcmp(json_string_value(json_array_get(
+				   json_object_get(json_object_get(j, "config"), "env"), 0)),
+			   "GITHUB_TOKEN=ghp_0123456789abcdef") == 0,
+	       "--show-secrets shows it");
+	json_decref(j);
+	lc_report_free(r);
+
 	r = lc_report_for_error(NULL, NULL, LC_OK);
 	TAP_OK(r && lc_report_exit_code(r, -1) == LC_EINTERNAL, "an error report never gates as OK");
 	lc_report_free(r);

@@ -253,10 +253,7 @@ json_t *lc__report_to_json(lc_report *r, unsigned flags)
 		goto out;
 	}
 	put(root, "schema_version", json_string(LC_REPORT_SCHEMA_VERSION), &bad);
-	if (r->image && json_is_object(r->image))
-		put(root, "image", lc__json_escape(r->image), &bad);
-	else
-		put(root, "image", json_pack("{s:s}", "reference", ""), &bad);
+	put(root, "image", lc__report_image(r), &bad);
 	put(root, "complete", json_boolean(r->complete), &bad);
 	put(root, "summary", summary_json(r), &bad);
 	put(root, "scanners", scanners_json(r), &bad);

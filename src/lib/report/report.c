@@ -35,6 +35,75 @@ char *lc__escape_str(const char *s)
 	return s ? lc__escape(s, strlen(s)) : NULL;
 }
 
+/* Does an ENV name say its value is a credential? Substrings, case-insensitive:
+ * AWS_SECRET_ACCESS_KEY, GITHUB_TOKEN, DB_PASSWORD, NPM_AUTH ... */
+static bool env_name_secret(const char *name, size_t n)
+{
+	static const char *const words[] = {"PASSWORD", "PASSWD", "PASS", "SECRET", "TOKEN",
+					    "APIKEY", "API_KEY", "ACCESS_KEY", "PRIVATE_KEY",
+					    "CREDENTIAL", "AUTH"};
+	bool hit = false;
+
+	for (size_t w = 0; w < sizeof(words) / sizeof(words[0]) && !hit; w++) {
+		size_t wl = strlen(words[w]);
+		for (size_t i = 0; i + wl <= n && !hit; i++)
+			hit = strncasecmp(name + i, words[w], wl) == 0;
+	}
+	return hit;
+}
+
+/* Redact the values of credential-looking ENV entries in place (already escaped). */
+static void env_redact(json_t *env)
+{
+	size_t i;
+	json_t *el;
+
+	json_array_foreach(env, i, el)
+	{
+		const char *kv = json_string_value(el);
+		const char *eq = kv ? strchr(kv, '=') : NULL;
+		size_t vlen, keep;
+		char *red;
+
+		if (!eq || !env_name_secret(kv, (size_t)(eq - kv)))
+			continue;
+		vlen = strlen(eq + 1);
+		/* as lc__redact: four characters say what kind of token it is */
+		keep = vlen > 8 ? 4 : 0;
+		if (vlen == 0)
+			continue;
+		red = malloc((size_t)(eq - kv) + 1 + keep + 5);
+		if (!red)
+			continue;
+		memcpy(red, kv, (size_t)(eq - kv) + 1 + keep);
+		memcpy(red + (eq - kv) + 1 + keep, "****", 5);
+		json_string_set(el, red);
+		free(red);
+	}
+}
+
+static bool report_ok(const lc_report *r);
+
+json_t *lc__report_image(const lc_report *r)
+{
+	json_t *img = NULL;
+	bool show = false;
+
+	if (!report_ok(r) || !json_is_object(r->image)) {
+		img = json_pack("{s:s}", "reference", "");
+		goto out;
+	}
+	img = lc__json_escape(r->image);
+	if (r->ctx && r->ctx->magic == LC_MAGIC_CTX)
+		show = r->ctx->show_secrets;
+	/* The secret detectors report these with redacted evidence; the image summary
+	 * must not print in clear what the findings took care to hide. */
+	if (img && !show)
+		env_redact(json_object_get(json_object_get(img, "config"), "env"));
+out:
+	return img;
+}
+
 static bool report_ok(const lc_report *r)
 {
 	return r && r->magic == LC_MAGIC_REPORT;

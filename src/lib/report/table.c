@@ -586,11 +586,13 @@ lc_code lc__report_write_table(lc_report *r, FILE *out, unsigned flags)
 	lc_code rc = LC_OK;
 	tbl t = {.out = out, .color = (flags & LC_OUT_COLOR) != 0};
 	bool ran = r->scanners && r->scanners[0];
+	json_t *img;
 
 	t.tty = isatty(fileno(out)) == 1;
 	t.width = t.tty ? term_width(out) : 0;
-	if (r->image && json_is_object(r->image))
-		print_image(&t, r->image);
+	img = lc__report_image(r);
+	if (img)
+		print_image(&t, img);
 	if (flags & LC_OUT_FILES)
 		print_files(&t, r);
 	/* inspect runs no detector: a "Findings: none" line would suggest it looked. */
@@ -603,5 +605,7 @@ lc_code lc__report_write_table(lc_report *r, FILE *out, unsigned flags)
 		rc = LC_EINTERNAL;
 	if (rc != LC_OK && r->ctx)
 		lc__fail(r->ctx, rc, "cannot write the table report");
+	if (img)
+		json_decref(img);
 	return rc;
 }
