@@ -12,8 +12,6 @@
 #include <strings.h>
 #include <time.h>
 
-int cli_cmd_cache(int argc, char **argv);
-
 static const char cache_usage[] =
 	"usage: laocoon cache info|prune|clean [OPTIONS]\n"
 	"\n"
@@ -26,8 +24,8 @@ static const char cache_usage[] =
 	"\n"
 	"Options:\n"
 	"      --format FMT        table (default) or json\n"
-	"      --cache-dir DIR     the cache's directory (default $XDG_CACHE_HOME/laocoon\n"
-	"                          or ~/.cache/laocoon)\n"
+	"      --cache-dir DIR     the cache's directory (default $LAOCOON_CACHE_DIR,\n"
+	"                          $XDG_CACHE_HOME/laocoon or ~/.cache/laocoon)\n"
 	"      --cache-max-size SIZE, --max-size SIZE\n"
 	"                          prune: the size bound (default 2G)\n"
 	"      --older-than AGE    prune: also evict layers unused for AGE (30d, 12h, 90m,\n"

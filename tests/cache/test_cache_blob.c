@@ -42,6 +42,9 @@ int main(void)
 	TAP_OK(lc__cache_blob_trusted(c, &s, DG, got) && strcmp(got, DIFF_A) == 0,
 	       "recorded blob is trusted, diff_id given back");
 	TAP_OK(!lc__cache_blob_trusted(c, &s, DIFF_B, got), "another expected digest: not trusted");
+	TAP_OK(lc__cache_blob_diff_id(c, DG, got) && strcmp(got, DIFF_A) == 0,
+	       "a verified blob digest maps to its diff_id (any path)");
+	TAP_OK(!lc__cache_blob_diff_id(c, DIFF_B, got) && !got[0], "an unknown digest does not");
 	s.file_offset = 1;
 	TAP_OK(!lc__cache_blob_trusted(c, &s, DG, got), "another slice: not trusted");
 	s.file_offset = 0;

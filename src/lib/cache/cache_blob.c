@@ -91,6 +91,33 @@ out:
 	return ok;
 }
 
+bool lc__cache_blob_diff_id(lc_cache *c, const char *blob_digest, char diff_id[72])
+{
+	bool ok = false;
+	sqlite3_stmt *st = NULL;
+
+	diff_id[0] = 0;
+	if (!c || !blob_digest)
+		return false;
+	pthread_mutex_lock(&c->lock);
+	if (c->db &&
+	    sqlite3_prepare_v2(c->db, "SELECT diff_id FROM blobs WHERE digest = ?1 LIMIT 1", -1, &st,
+			       NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, blob_digest, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			const char *di = (const char *)sqlite3_column_text(st, 0);
+
+			if (di && strlen(di) < 72) {
+				strcpy(diff_id, di);
+				ok = true;
+			}
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&c->lock);
+	return ok;
+}
+
 void lc__cache_blob_record(lc_cache *c, const lc_cache_blob_id *before, const char *digest,
 			   const char *diff_id)
 {

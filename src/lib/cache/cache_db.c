@@ -42,6 +42,7 @@ static const char *const schema_sql =
 	" digest TEXT NOT NULL, diff_id TEXT NOT NULL, verified INTEGER NOT NULL,"
 	" PRIMARY KEY(path, off, len));"
 	"CREATE INDEX blobs_age ON blobs(verified);"
+	"CREATE INDEX blobs_digest ON blobs(digest);"
 	"CREATE TABLE stats(name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 int64_t lc__cache_now_ms(void)
