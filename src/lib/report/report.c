@@ -201,20 +201,21 @@ out:
 	return rc;
 }
 
-/* Stable dotted codes for an error that stopped the scan before any layer. */
+/* Stable dotted codes for an error that stopped the scan before any layer: all under
+ * "image." since the image could not even be opened. */
 static const char *error_code_name(lc_code code)
 {
 	switch (code) {
 	case LC_EUSAGE:
-		return "usage";
+		return "image.usage";
 	case LC_EIMAGE:
 		return "image.invalid";
 	case LC_EINTEGRITY:
 		return "image.integrity";
 	case LC_EINCOMPLETE:
-		return "scan.incomplete";
+		return "image.incomplete";
 	default:
-		return "internal";
+		return "image.internal";
 	}
 }
 
