@@ -66,6 +66,12 @@ def usage_errors():
     usage_error(['scan', '--files', 'x'])
     usage_error(['scan', '--show-secrets=yes', 'x'])
     usage_error(['inspect'])
+    # library options are checked by the library, by name
+    usage_error(['scan', '--timeout', 'soon', 'x'])
+    usage_error(['scan', '--max-memory', 'lots', 'x'])
+    usage_error(['scan', '--parallel', '-3', 'x'])
+    usage_error(['scan', '--platform', 'linux', 'x'])
+    usage_error(['inspect', '--cache-max-size', 'big', 'x'])
     usage_error(['detectors', 'extra'])
     usage_error(['detectors', '--format', 'xml'])
     usage_error(['limits', '--fail-on', 'high'])
