@@ -42,7 +42,7 @@ struct lc_matcher_worker {
 	/* newline count of bytes before nl_off (nl_off >= buf_off after a trim) */
 	int64_t nl_off, nl_count;
 	/* per-delivery context */
-	lc_scan *sc;
+	lc_run *sc;
 	void **det_workers;
 	lc_code err;
 };
@@ -556,7 +556,7 @@ static lc_code feed_slice(lc_matcher_worker *w, const uint8_t *buf, size_t len)
 	return LC_OK;
 }
 
-lc_code lc__matcher_file_chunk(lc_matcher_worker *w, lc_scan *sc, void **det_workers,
+lc_code lc__matcher_file_chunk(lc_matcher_worker *w, lc_run *sc, void **det_workers,
 			       const uint8_t *buf, size_t len)
 {
 	lc_code rc = LC_OK;
@@ -587,7 +587,7 @@ out:
 	return rc;
 }
 
-lc_code lc__matcher_file_end(lc_matcher_worker *w, lc_scan *sc, void **det_workers)
+lc_code lc__matcher_file_end(lc_matcher_worker *w, lc_run *sc, void **det_workers)
 {
 	lc_code rc = LC_OK;
 	if (!w || w->magic != MATCHER_WORKER_MAGIC)
@@ -618,7 +618,7 @@ lc_code lc__matcher_file_end(lc_matcher_worker *w, lc_scan *sc, void **det_worke
 	return rc;
 }
 
-lc_code lc__matcher_scan_buffer(lc_matcher_worker *w, lc_scan *sc, void **det_workers,
+lc_code lc__matcher_scan_buffer(lc_matcher_worker *w, lc_run *sc, void **det_workers,
 				const lc_entry *pseudo, const uint8_t *buf, size_t len)
 {
 	lc_code rc = lc__matcher_file_begin(w, pseudo, false);
