@@ -551,6 +551,7 @@ typedef struct lc_secret_hit {
 	const uint8_t *match;   /* the whole rule match */
 	size_t match_len;
 	int64_t match_start;
+	size_t rule; /* index of the rule */
 } lc_secret_hit;
 /* Return non-zero to stop. */
 typedef int (*lc_secret_sink)(void *ud, const lc_secret_hit *h);
@@ -569,6 +570,9 @@ const char *const *lc__secret_rule_keywords(const lc_secret_rules *rs, size_t i)
 const char *lc__secret_rule_id(const lc_secret_rules *rs, size_t i);
 bool lc__secret_rule_binary(const lc_secret_rules *rs, size_t i);
 size_t lc__secret_rule_window(const lc_secret_rules *rs, size_t i);
+const char *lc__secret_rule_prefilter(const lc_secret_rules *rs, size_t i); /* or NULL */
+const char *lc__secret_rule_regex(const lc_secret_rules *rs, size_t i);     /* or NULL */
+bool lc__secret_rule_active(const lc_secret_rules *rs, size_t i); /* enabled, has a regex */
 lc_secret_scratch *lc__secret_scratch_new(const lc_secret_rules *rs);
 void lc__secret_scratch_free(lc_secret_scratch *s);
 /* Confirm rule i on subject[0..len) (offset base `base`), calling sink per secret that
@@ -580,6 +584,10 @@ int lc__secret_confirm(const lc_secret_rules *rs, lc_secret_scratch *s, size_t r
 int lc__secret_scan_buffer(const lc_secret_rules *rs, lc_secret_scratch *s,
 			   const uint8_t *buf, size_t len, const char *path, bool binary,
 			   lc_secret_sink sink, void *ud);
+/* The secrets module's detectors (detect/secrets.c, credentials.c, ssh_backdoor.c). */
+extern const lc_detector lc__det_secrets;
+extern const lc_detector lc__det_credentials;
+extern const lc_detector lc__det_ssh_backdoor;
 /* "abcd****" (or the whole secret when show is true); malloc'd. */
 char *lc__secret_redact(const uint8_t *secret, size_t len, bool show);
 

@@ -153,6 +153,21 @@ size_t lc__secret_rule_window(const lc_secret_rules *rs, size_t i)
 	return i < rs->n ? rs->v[i].window : 0;
 }
 
+const char *lc__secret_rule_prefilter(const lc_secret_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->v[i].prefilter : NULL;
+}
+
+const char *lc__secret_rule_regex(const lc_secret_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->v[i].regex_src : NULL;
+}
+
+bool lc__secret_rule_active(const lc_secret_rules *rs, size_t i)
+{
+	return i < rs->n && !rs->v[i].disabled && rs->v[i].re;
+}
+
 lc_secret_scratch *lc__secret_scratch_new(const lc_secret_rules *rs)
 {
 	lc_secret_scratch *s = calloc(1, sizeof(*s));
@@ -374,6 +389,7 @@ int lc__secret_confirm(const lc_secret_rules *rs, lc_secret_scratch *s, size_t r
 			.match = subj + ms,
 			.match_len = me - ms,
 			.match_start = base + (int64_t)ms,
+			.rule = rule,
 		};
 		hits++;
 		if (sink && sink(ud, &h) != 0)
@@ -409,7 +425,8 @@ int lc__secret_scan_buffer(const lc_secret_rules *rs, lc_secret_scratch *s,
 			if (r->path_re && path && path_ok(r, s, path)) {
 				lc_secret_hit h = {.rule_id = r->id, .category = r->category,
 						   .title = r->title, .severity = r->severity,
-						   .start = -1, .end = -1, .match_start = -1};
+						   .start = -1, .end = -1, .match_start = -1,
+						   .rule = i};
 				hits++;
 				if (sink && sink(ud, &h) != 0)
 					break;
