@@ -41,8 +41,21 @@ struct lc_run {
 	atomic_size_t next_layer;
 	atomic_llong total_bytes;
 	int64_t deadline_ms; /* 0 = none */
-	atomic_bool stop;    /* a bound (time, total bytes) ended the scan */
+	atomic_bool stop;    /* a bound (time, total bytes, memory) ended the scan */
+	bool timed_out;
 	bool findings_capped;
+	/* --max-memory: bytes of our own buffers (file buffers, work items) in use */
+	atomic_llong mem_used;
+	int64_t mem_budget; /* 0 = unbounded */
+	bool mem_exceeded;
+	/* the work-item pool (npool == 0: every file is scanned in its reader) */
+	size_t npool;
+	pthread_mutex_t qlock;
+	pthread_cond_t qitems, qspace;
+	struct item *qhead, *qtail;
+	int64_t qbytes;
+	bool qclosed;
+	int64_t *pending; /* per layer: items not yet scanned */
 };
 
 /* Per reader thread: the detectors' scratch state and the matcher's. */
@@ -53,7 +66,28 @@ typedef struct worker {
 	uint8_t *buf; /* whole-file buffer for LC_WANT_BUFFER detectors and captures */
 	size_t bufcap;
 	lc_diag_list warnings, errors;
+	bool mem_reported;
 } worker;
+
+#define LC_MAX_DETECTORS 64
+
+/* Charge bytes of our own buffers to --max-memory; refuse past the budget. */
+static lc_code mem_charge(lc_run *sc, int64_t n)
+{
+	int64_t now = atomic_fetch_add(&sc->mem_used, n) + n;
+	if (sc->mem_budget > 0 && now > sc->mem_budget) {
+		atomic_fetch_sub(&sc->mem_used, n);
+		sc->mem_exceeded = true;
+		atomic_store(&sc->stop, true);
+		return LC_EINCOMPLETE;
+	}
+	return LC_OK;
+}
+
+static void mem_release(lc_run *sc, int64_t n)
+{
+	atomic_fetch_sub(&sc->mem_used, n);
+}
 
 /* Findings of the walker itself (path traversal, ...): not in the table, always on. */
 static const lc_detector layer_pseudo = {
@@ -349,158 +383,328 @@ static bool looks_binary(const uint8_t *buf, size_t len)
 	return len > 0 && memchr(buf, 0, len > 8192 ? 8192 : len) != NULL;
 }
 
+/* What one regular file's bytes go to, decided once per file. */
+typedef struct filectx {
+	bool chunk_on[LC_MAX_DETECTORS], buf_on[LC_MAX_DETECTORS];
+	bool any_chunk, any_buf, use_matcher, cap, begun;
+	size_t buflimit, buflen;
+	const uint8_t *whole; /* the file's bytes when a work item carries them whole */
+} filectx;
+
+/* Returns false when nothing wants the file's content. */
+static bool file_select(worker *w, const lc_entry *e, filectx *f)
+{
+	lc_run *sc = w->sc;
+	lc_ctx *ctx = sc->ctx;
+	int64_t fbuf = lc__limit(ctx, LC_LIM_FILE_BUFFER);
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i < sc->ndet; i++) {
+		const lc_detector *d = lc__detectors[i];
+		if (!ctx->det_enabled[i] || !path_selected(d, e->path))
+			continue;
+		if ((d->wants & LC_WANT_CHUNKS) && d->on_chunk)
+			f->chunk_on[i] = f->any_chunk = true;
+		if ((d->wants & LC_WANT_BUFFER) && d->on_file) {
+			int64_t m = d->max_size > 0 && d->max_size < fbuf ? d->max_size : fbuf;
+			f->buf_on[i] = f->any_buf = true;
+			if ((size_t)m > f->buflimit)
+				f->buflimit = (size_t)m;
+		}
+	}
+	f->use_matcher = w->mw != NULL;
+	f->cap = wants_capture(sc, e->path);
+	if (f->cap && f->buflimit < (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE))
+		f->buflimit = (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE);
+	if (f->buflimit > (size_t)(e->size > 0 ? e->size : 0))
+		f->buflimit = (size_t)(e->size > 0 ? e->size : 0);
+	return f->any_chunk || f->any_buf || f->use_matcher || f->cap;
+}
+
+/* Grow the worker's whole-file buffer; every byte of it is charged to the scan's budget. */
+static lc_code buf_reserve(worker *w, size_t need, size_t limit)
+{
+	if (need <= w->bufcap)
+		return LC_OK;
+	size_t ncap = w->bufcap ? w->bufcap : 65536;
+	while (ncap < need)
+		ncap *= 2;
+	if (ncap > limit)
+		ncap = limit;
+	if (mem_charge(w->sc, (int64_t)(ncap - w->bufcap)) != LC_OK)
+		return LC_EINCOMPLETE;
+	uint8_t *nb = realloc(w->buf, ncap);
+	if (!nb)
+		return LC_EINTERNAL;
+	w->buf = nb;
+	w->bufcap = ncap;
+	return LC_OK;
+}
+
+static lc_code file_block(worker *w, const lc_entry *e, filectx *f, const uint8_t *blk, size_t len,
+			  int64_t off)
+{
+	lc_run *sc = w->sc;
+	lc_ctx *ctx = sc->ctx;
+	lc_code rc = LC_OK;
+	if (!f->begun && f->use_matcher) {
+		rc = lc__matcher_file_begin(w->mw, e, looks_binary(blk, len));
+		if (rc)
+			goto out;
+	}
+	f->begun = true;
+	for (size_t i = 0; i < sc->ndet; i++) {
+		if (!f->chunk_on[i])
+			continue;
+		lc_emitter em = {sc, lc__detectors[i], e};
+		rc = lc__detectors[i]->on_chunk(ctx->det_shared[i], w->det_workers[i], &em, e, blk, len,
+						off, false);
+		if (rc)
+			goto out;
+	}
+	if (f->use_matcher) {
+		rc = lc__matcher_file_chunk(w->mw, sc, w->det_workers, blk, len);
+		if (rc)
+			goto out;
+	}
+	if (f->whole || !(f->any_buf || f->cap) || f->buflen >= f->buflimit)
+		goto out;
+	/* Sparse files arrive with holes: keep offsets, zero the gap. */
+	size_t gap = 0;
+	if (off >= 0 && (size_t)off > f->buflen)
+		gap = (size_t)off - f->buflen;
+	if (gap > f->buflimit - f->buflen)
+		gap = f->buflimit - f->buflen;
+	size_t take = len;
+	if (take > f->buflimit - f->buflen - gap)
+		take = f->buflimit - f->buflen - gap;
+	rc = buf_reserve(w, f->buflen + gap + take, f->buflimit);
+	if (rc)
+		goto out;
+	memset(w->buf + f->buflen, 0, gap);
+	memcpy(w->buf + f->buflen + gap, blk, take);
+	f->buflen += gap + take;
+out:
+	return rc;
+}
+
+static lc_code file_finish(worker *w, const lc_entry *e, filectx *f)
+{
+	lc_run *sc = w->sc;
+	lc_ctx *ctx = sc->ctx;
+	lc_code rc = LC_OK;
+	const uint8_t *data = f->whole ? f->whole : (w->buf ? w->buf : (const uint8_t *)"");
+	size_t dlen = f->whole ? (size_t)e->size : f->buflen;
+	bool truncated = e->size > (int64_t)dlen;
+
+	if (!f->begun && f->use_matcher) {
+		rc = lc__matcher_file_begin(w->mw, e, false);
+		if (rc)
+			goto out;
+	}
+	for (size_t i = 0; i < sc->ndet; i++) {
+		if (!f->chunk_on[i])
+			continue;
+		lc_emitter em = {sc, lc__detectors[i], e};
+		rc = lc__detectors[i]->on_chunk(ctx->det_shared[i], w->det_workers[i], &em, e, NULL, 0,
+						e->size, true);
+		if (rc)
+			goto out;
+	}
+	if (f->use_matcher) {
+		rc = lc__matcher_file_end(w->mw, sc, w->det_workers);
+		if (rc)
+			goto out;
+	}
+	for (size_t i = 0; i < sc->ndet; i++) {
+		if (!f->buf_on[i])
+			continue;
+		lc_emitter em = {sc, lc__detectors[i], e};
+		size_t dl = dlen;
+		int64_t m = lc__detectors[i]->max_size;
+		if (m > 0 && (size_t)m < dl)
+			dl = (size_t)m;
+		rc = lc__detectors[i]->on_file(ctx->det_shared[i], w->det_workers[i], &em, e, data, dl,
+					       truncated || dl < dlen);
+		if (rc)
+			goto out;
+	}
+	if (f->cap && !truncated && dlen <= (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE))
+		capture_store(sc, e, data, dlen);
+out:
+	return rc;
+}
+
+/* ---- the work-item pool: file contents scanned beside the tar stream ---------------- */
+
+/* A small file's bytes and a copy of its entry, handed from a reader to the pool. */
+typedef struct item {
+	struct item *next;
+	lc_entry e;
+	char *path, *link;
+	uint8_t *data;
+	size_t len;
+} item;
+
+/* Files up to this size travel whole as work items; larger ones stream in the reader. */
+#define ITEM_MAX ((size_t)1 << 20)
+/* Bytes waiting in the queue at most: readers block beyond it (constant memory). */
+#define QUEUE_MAX_BYTES ((int64_t)32 << 20)
+
+static void item_free(item *it)
+{
+	free(it->path);
+	free(it->link);
+	free(it->data);
+	free(it);
+}
+
+static void pool_push(lc_run *sc, item *it)
+{
+	pthread_mutex_lock(&sc->qlock);
+	while (sc->qbytes > 0 && sc->qbytes + (int64_t)it->len > QUEUE_MAX_BYTES)
+		pthread_cond_wait(&sc->qspace, &sc->qlock);
+	it->next = NULL;
+	if (sc->qtail)
+		sc->qtail->next = it;
+	else
+		sc->qhead = it;
+	sc->qtail = it;
+	sc->qbytes += (int64_t)it->len;
+	sc->pending[it->e.layer]++;
+	pthread_cond_signal(&sc->qitems);
+	pthread_mutex_unlock(&sc->qlock);
+}
+
+static void *pool_thread(void *arg)
+{
+	worker *w = arg;
+	lc_run *sc = w->sc;
+	for (;;) {
+		pthread_mutex_lock(&sc->qlock);
+		while (!sc->qhead && !sc->qclosed)
+			pthread_cond_wait(&sc->qitems, &sc->qlock);
+		item *it = sc->qhead;
+		if (!it) {
+			pthread_mutex_unlock(&sc->qlock);
+			break;
+		}
+		sc->qhead = it->next;
+		if (!sc->qhead)
+			sc->qtail = NULL;
+		pthread_mutex_unlock(&sc->qlock);
+
+		lc_code rc = LC_OK;
+		if (!atomic_load(&sc->stop)) {
+			filectx f;
+			if (file_select(w, &it->e, &f)) {
+				f.whole = it->data ? it->data : (const uint8_t *)"";
+				if (it->len)
+					rc = file_block(w, &it->e, &f, it->data, it->len, 0);
+				if (!rc)
+					rc = file_finish(w, &it->e, &f);
+			}
+		}
+		int layer = it->e.layer;
+		pthread_mutex_lock(&sc->qlock);
+		sc->qbytes -= (int64_t)it->len;
+		mem_release(sc, (int64_t)it->len);
+		if (rc && sc->layer_rc[layer] == LC_OK)
+			sc->layer_rc[layer] = rc;
+		sc->pending[layer]--;
+		pthread_cond_broadcast(&sc->qspace);
+		pthread_mutex_unlock(&sc->qlock);
+		item_free(it);
+	}
+	return NULL;
+}
+
+/* Copy a small file into a work item; false when it must be streamed in place. */
+static lc_code item_make(worker *w, const lc_entry *e, lc_content *c, item **out)
+{
+	lc_code rc = LC_OK;
+	item *it = calloc(1, sizeof(*it));
+	size_t want = (size_t)(e->size > 0 ? e->size : 0);
+	*out = NULL;
+	if (!it)
+		return LC_EINTERNAL;
+	it->e = *e;
+	it->path = strdup(e->path);
+	it->link = e->link ? strdup(e->link) : NULL;
+	if (!it->path || (e->link && !it->link)) {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
+	it->e.path = it->path;
+	it->e.link = it->link;
+	if (want) {
+		if (mem_charge(w->sc, (int64_t)want) != LC_OK) {
+			rc = LC_EINCOMPLETE;
+			goto out;
+		}
+		it->data = calloc(1, want);
+		if (!it->data) {
+			mem_release(w->sc, (int64_t)want);
+			rc = LC_EINTERNAL;
+			goto out;
+		}
+		it->len = want;
+	}
+	const uint8_t *blk;
+	size_t len;
+	int64_t off, pos = 0;
+	int got;
+	while ((got = lc__content_next(c, &blk, &len, &off)) == 1) {
+		if (off < 0)
+			off = pos;
+		if ((size_t)off < want) {
+			size_t take = len < want - (size_t)off ? len : want - (size_t)off;
+			memcpy(it->data + off, blk, take);
+		}
+		pos = off + (int64_t)len;
+	}
+	if (got < 0)
+		rc = LC_EIMAGE; /* the walker has the details and reports them */
+out:
+	if (rc) {
+		if (it->data)
+			mem_release(w->sc, (int64_t)it->len);
+		item_free(it);
+	} else {
+		*out = it;
+	}
+	return rc;
+}
+
 static lc_code on_entry(void *ud, const lc_entry *e, lc_content *c)
 {
 	worker *w = ud;
 	lc_run *sc = w->sc;
 	lc_ctx *ctx = sc->ctx;
 	lc_code rc = LC_OK;
-	/* Detectors that take this file's bytes, decided once per file. */
-	bool chunk_on[64] = {0}, buf_on[64] = {0};
-	bool any_chunk = false, any_buf = false, use_matcher = false, cap = false;
-	size_t buflimit = 0, buflen = 0;
-	bool truncated = false;
+	filectx f;
 
 	if (atomic_load(&sc->stop))
 		return LC_EINCOMPLETE;
 	if (sc->deadline_ms && now_ms() > sc->deadline_ms) {
 		atomic_store(&sc->stop, true);
+		sc->timed_out = true;
 		return LC_EINCOMPLETE;
 	}
 	if (lc__fileidx_add(sc->idx, e) == 1)
 		lc__diag_add(&w->warnings, "layer.duplicate_entry", e->layer, e->path,
 			     "path listed twice in one layer; the last one wins");
-
-	for (size_t i = 0; i < sc->ndet && i < 64; i++) {
+	for (size_t i = 0; i < sc->ndet; i++) {
 		const lc_detector *d = lc__detectors[i];
-		if (!ctx->det_enabled[i])
+		if (!ctx->det_enabled[i] || !(d->wants & LC_WANT_META) || !d->on_entry)
 			continue;
 		lc_emitter em = {sc, d, e};
-		if ((d->wants & LC_WANT_META) && d->on_entry) {
-			rc = d->on_entry(ctx->det_shared[i], w->det_workers[i], &em, e);
-			if (rc)
-				goto out;
-		}
-		if (e->type != LC_FT_REG || !c || !path_selected(d, e->path))
-			continue;
-		if ((d->wants & LC_WANT_CHUNKS) && d->on_chunk)
-			chunk_on[i] = any_chunk = true;
-		if ((d->wants & LC_WANT_BUFFER) && d->on_file) {
-			int64_t m = d->max_size > 0 ? d->max_size : lc__limit(ctx, LC_LIM_FILE_BUFFER);
-			if (m > lc__limit(ctx, LC_LIM_FILE_BUFFER))
-				m = lc__limit(ctx, LC_LIM_FILE_BUFFER);
-			buf_on[i] = any_buf = true;
-			if ((size_t)m > buflimit)
-				buflimit = (size_t)m;
-		}
+		rc = d->on_entry(ctx->det_shared[i], w->det_workers[i], &em, e);
+		if (rc)
+			goto out;
 	}
-	if (e->type != LC_FT_REG || !c)
+	if (e->type != LC_FT_REG || !c || !file_select(w, e, &f))
 		goto out;
-	use_matcher = w->mw != NULL;
-	cap = wants_capture(sc, e->path);
-	if (cap && buflimit < (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE))
-		buflimit = (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE);
-	if (!any_chunk && !any_buf && !use_matcher && !cap)
-		goto out;
-	if (buflimit > (size_t)(e->size > 0 ? e->size : 0))
-		buflimit = (size_t)(e->size > 0 ? e->size : 0);
 
-	const uint8_t *blk;
-	size_t len;
-	int64_t off;
-	bool first = true;
-	int got;
-	while ((got = lc__content_next(c, &blk, &len, &off)) == 1) {
-		if (first && use_matcher) {
-			rc = lc__matcher_file_begin(w->mw, e, looks_binary(blk, len));
-			if (rc)
-				goto out;
-		}
-		first = false;
-		for (size_t i = 0; i < sc->ndet && i < 64; i++) {
-			if (!chunk_on[i])
-				continue;
-			lc_emitter em = {sc, lc__detectors[i], e};
-			rc = lc__detectors[i]->on_chunk(ctx->det_shared[i], w->det_workers[i], &em, e,
-							blk, len, off, false);
-			if (rc)
-				goto out;
-		}
-		if (use_matcher) {
-			rc = lc__matcher_file_chunk(w->mw, sc, w->det_workers, blk, len);
-			if (rc)
-				goto out;
-		}
-		if ((any_buf || cap) && buflen < buflimit) {
-			size_t take = len;
-			if (take > buflimit - buflen)
-				take = buflimit - buflen;
-			if (buflen + take > w->bufcap) {
-				size_t ncap = w->bufcap ? w->bufcap : 65536;
-				while (ncap < buflen + take)
-					ncap *= 2;
-				if (ncap > buflimit)
-					ncap = buflimit;
-				uint8_t *nb = realloc(w->buf, ncap);
-				if (!nb) {
-					rc = LC_EINTERNAL;
-					goto out;
-				}
-				w->buf = nb;
-				w->bufcap = ncap;
-			}
-			/* Sparse files arrive with holes: keep offsets, zero the gap. */
-			if (off >= 0 && (size_t)off > buflen && (size_t)off < buflimit) {
-				size_t gap = (size_t)off - buflen;
-				if (gap > buflimit - buflen - take)
-					gap = buflimit - buflen - take;
-				memset(w->buf + buflen, 0, gap);
-				buflen += gap;
-			}
-			memcpy(w->buf + buflen, blk, take);
-			buflen += take;
-		}
-	}
-	if (got < 0) {
-		rc = LC_EIMAGE; /* the walker has the details and reports them */
-		goto out;
-	}
-	if (first && use_matcher) {
-		rc = lc__matcher_file_begin(w->mw, e, false);
-		if (rc)
-			goto out;
-	}
-	truncated = e->size > (int64_t)buflen;
-	for (size_t i = 0; i < sc->ndet && i < 64; i++) {
-		lc_emitter em = {sc, lc__detectors[i], e};
-		if (chunk_on[i]) {
-			rc = lc__detectors[i]->on_chunk(ctx->det_shared[i], w->det_workers[i], &em, e,
-							NULL, 0, e->size, true);
-			if (rc)
-				goto out;
-		}
-	}
-	if (use_matcher) {
-		rc = lc__matcher_file_end(w->mw, sc, w->det_workers);
-		if (rc)
-			goto out;
-	}
-	for (size_t i = 0; i < sc->ndet && i < 64; i++) {
-		if (!buf_on[i])
-			continue;
-		lc_emitter em = {sc, lc__detectors[i], e};
-		size_t dl = buflen;
-		int64_t m = lc__detectors[i]->max_size;
-		if (m > 0 && (size_t)m < dl)
-			dl = (size_t)m;
-		rc = lc__detectors[i]->on_file(ctx->det_shared[i], w->det_workers[i], &em, e,
-					       w->buf ? w->buf : (const uint8_t *)"", dl,
-					       truncated || dl < buflen);
-		if (rc)
-			goto out;
-	}
-	if (cap && !truncated && buflen <= (size_t)lc__limit(ctx, LC_LIM_CAPTURE_SIZE))
-		capture_store(sc, e, w->buf ? w->buf : (const uint8_t *)"", buflen);
 	atomic_fetch_add(&sc->total_bytes, e->size > 0 ? e->size : 0);
 	if (atomic_load(&sc->total_bytes) > lc__limit(ctx, LC_LIM_TOTAL_BYTES)) {
 		lc__diag_add(&w->errors, "image.too_large", e->layer, NULL,
@@ -508,8 +712,36 @@ static lc_code on_entry(void *ud, const lc_entry *e, lc_content *c)
 			     (long long)lc__limit(ctx, LC_LIM_TOTAL_BYTES));
 		atomic_store(&sc->stop, true);
 		rc = LC_EINCOMPLETE;
+		goto out;
 	}
+	if (sc->npool > 0 && e->size >= 0 && (size_t)e->size <= ITEM_MAX) {
+		item *it = NULL;
+		rc = item_make(w, e, c, &it);
+		if (!rc)
+			pool_push(sc, it);
+		goto out;
+	}
+	const uint8_t *blk;
+	size_t len;
+	int64_t off;
+	int got;
+	while ((got = lc__content_next(c, &blk, &len, &off)) == 1) {
+		rc = file_block(w, e, &f, blk, len, off);
+		if (rc)
+			goto out;
+	}
+	if (got < 0) {
+		rc = LC_EIMAGE; /* the walker has the details and reports them */
+		goto out;
+	}
+	rc = file_finish(w, e, &f);
 out:
+	if (rc == LC_EINCOMPLETE && sc->mem_exceeded && !w->mem_reported) {
+		w->mem_reported = true;
+		lc__diag_add(&w->errors, "scan.memory_limit", e->layer, e->path,
+			     "the memory bound (--max-memory) refused this work; the rest of the "
+			     "layer was not scanned");
+	}
 	return rc;
 }
 
@@ -587,6 +819,7 @@ static void worker_fini(worker *w)
 	free(w->det_workers);
 	if (w->mw)
 		lc__matcher_worker_free(w->mw);
+	mem_release(sc, (int64_t)w->bufcap);
 	free(w->buf);
 	lc__diag_list_free(&w->warnings);
 	lc__diag_list_free(&w->errors);
@@ -601,6 +834,15 @@ static void scan_layer(worker *w, size_t i)
 
 	memset(res, 0, sizeof(*res));
 	rc = lc__layer_walk(sc->ctx, sc->img, i, &cb, res, &w->warnings, &w->errors);
+	if (sc->npool) {
+		/* The layer is done when the pool has scanned every file it was handed. */
+		pthread_mutex_lock(&sc->qlock);
+		while (sc->pending[i] > 0)
+			pthread_cond_wait(&sc->qspace, &sc->qlock);
+		if (!rc && sc->layer_rc[i])
+			rc = sc->layer_rc[i];
+		pthread_mutex_unlock(&sc->qlock);
+	}
 	for (size_t d = 0; d < sc->ndet; d++) {
 		const lc_detector *det = lc__detectors[d];
 		if (!sc->ctx->det_enabled[d] || !det->on_layer_end)
@@ -610,8 +852,7 @@ static void scan_layer(worker *w, size_t i)
 		if (r2 && !rc)
 			rc = r2;
 	}
-	if (rc == LC_EINCOMPLETE && atomic_load(&sc->stop) && sc->deadline_ms &&
-	    now_ms() > sc->deadline_ms)
+	if (rc == LC_EINCOMPLETE && sc->timed_out)
 		lc__diag_add(&w->errors, "scan.timeout", (int)i, NULL,
 			     "the time bound (--timeout) ended the scan inside this layer");
 	sc->layer_rc[i] = rc;
@@ -779,6 +1020,14 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 		return lc__fail(ctx, LC_EINTERNAL, "out of memory");
 	if (ctx->timeout_ms > 0)
 		sc.deadline_ms = now_ms() + ctx->timeout_ms;
+	sc.mem_budget = ctx->max_memory;
+	pthread_mutex_init(&sc.qlock, NULL);
+	pthread_cond_init(&sc.qitems, NULL);
+	pthread_cond_init(&sc.qspace, NULL);
+	if (sc.ndet > LC_MAX_DETECTORS) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "too many detectors in the table");
+		goto fatal;
+	}
 
 	if (flags & LC_SCAN_NO_DETECTORS) {
 		/* inspect: no detector runs, but the table must exist for dispatch */
@@ -827,25 +1076,34 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 		goto fatal;
 	}
 
-	/* One reader thread per layer, up to --parallel: gzip streams cannot be split. */
-	nthreads = ctx->parallel > 0 ? (size_t)ctx->parallel : (size_t)cpu_count();
-	if (nthreads > img->nlayers)
-		nthreads = img->nlayers ? img->nlayers : 1;
-	workers = calloc(nthreads, sizeof(*workers));
-	threads = calloc(nthreads, sizeof(*threads));
-	if (!workers || !threads) {
+	/* One reader thread per layer, up to --parallel (gzip streams cannot be split); with
+	 * two or more threads, small files go to a pool of --parallel scanners, so a single
+	 * large layer is scanned in parallel too. Findings do not depend on either number. */
+	size_t nthr = ctx->parallel > 0 ? (size_t)ctx->parallel : (size_t)cpu_count();
+	nthreads = nthr < img->nlayers ? nthr : (img->nlayers ? img->nlayers : 1);
+	sc.npool = nthr >= 2 ? nthr : 0;
+	workers = calloc(nthreads + sc.npool, sizeof(*workers));
+	threads = calloc(nthreads + sc.npool, sizeof(*threads));
+	sc.pending = calloc(img->nlayers + 1, sizeof(*sc.pending));
+	if (!workers || !threads || !sc.pending) {
 		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
 		goto fatal;
 	}
 	size_t started = 0;
-	for (size_t t = 0; t < nthreads; t++) {
+	for (size_t t = 0; t < nthreads + sc.npool; t++) {
 		rc = worker_init(&workers[t], &sc);
-		if (rc) {
-			worker_fini(&workers[t]);
-			goto join;
-		}
 		started++;
+		if (rc)
+			goto join;
 	}
+	size_t npool_run = 0;
+	for (size_t t = 0; t < sc.npool; t++) {
+		if (pthread_create(&threads[nthreads + t], NULL, pool_thread, &workers[nthreads + t]))
+			break;
+		npool_run++;
+	}
+	if (npool_run == 0)
+		sc.npool = 0; /* no pool: readers scan everything themselves */
 	if (nthreads == 1) {
 		reader_thread(&workers[0]);
 	} else {
@@ -860,6 +1118,12 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 		for (size_t t = 0; t < launched; t++)
 			pthread_join(threads[t], NULL);
 	}
+	pthread_mutex_lock(&sc.qlock);
+	sc.qclosed = true;
+	pthread_cond_broadcast(&sc.qitems);
+	pthread_mutex_unlock(&sc.qlock);
+	for (size_t t = 0; t < npool_run; t++)
+		pthread_join(threads[nthreads + t], NULL);
 join:
 	if (rc) {
 		for (size_t t = 0; t < started; t++)
@@ -873,6 +1137,8 @@ join:
 			sc.rep->complete = false;
 		}
 	}
+	if (sc.mem_exceeded)
+		rc = worse(rc, LC_EINCOMPLETE);
 	if (sc.findings_capped)
 		lc__diag_add(&sc.rep->warnings, "report.findings_capped", -1, NULL,
 			     "more than %lld findings; the rest were dropped (limit findings)",
@@ -940,6 +1206,10 @@ out:
 	free(sc.capture_paths);
 	free(sc.results);
 	free(sc.layer_rc);
+	free(sc.pending);
+	pthread_cond_destroy(&sc.qitems);
+	pthread_cond_destroy(&sc.qspace);
+	pthread_mutex_destroy(&sc.qlock);
 	free(workers);
 	free(threads);
 	if (sc.idx)
