@@ -696,6 +696,16 @@ void lc__cache_blob_record(lc_cache *c, const lc_cache_blob_id *before, const ch
 /* The diff_id a blob of this digest was verified to have before (any path): after hashing
  * a compressed blob that is not trusted by identity, this saves decompressing it. */
 bool lc__cache_blob_diff_id(lc_cache *c, const char *blob_digest, char diff_id[72]);
+/* The scan's one call per layer (cache_layer.c): when layer i of img has a record under
+ * fingerprint AND its blob is trusted by identity or re-hashed to the manifest digest, with
+ * the verified diff_id equal to the config's, load it as lc__cache_lookup does (no
+ * decompression). Otherwise *hit = false and the scan walks the layer. Never looks a
+ * layer up by the config's claimed diff_id alone (a tampered blob would get clean results). */
+lc_code lc__cache_try_layer(lc_cache *c, lc_image *img, size_t i, const char *fingerprint,
+			    lc_fileidx *ix, lc_cache_layer *out, bool *hit);
+/* Before walking layer i: the identity of its blob file, for lc__cache_blob_record after
+ * the walk verified it (false for rootfs or a blob that is not a plain file slice). */
+bool lc__cache_layer_identify(lc_image *img, size_t i, lc_cache_blob_id *id);
 
 /* ---- sources ---- */
 /*
