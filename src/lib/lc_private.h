@@ -779,5 +779,8 @@ lc_code lc__name_judge(const lc_strlist *trusted, const char *ref, lc_name_verdi
 /* The details object of a name finding: name, normalized, registry, repository,
  * imitates, technique, edit. NULL when out of memory. */
 json_t *lc__name_details(const lc_nameref *r, const lc_name_verdict *v, const char *name);
+/* The detectors of names and of config/history (detect/name.c, detect/config.c). */
+extern const lc_detector lc__det_name;
+extern const lc_detector lc__det_config;
 
 #endif
