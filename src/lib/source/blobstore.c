@@ -71,8 +71,10 @@ static int64_t dir_size(lc_blobsrc *b, const char *name)
 {
 	struct stat st;
 
-	if (dir_stat(b->ud, name, &st) < 0 || !S_ISREG(st.st_mode))
-		return -1;
+	if (dir_stat(b->ud, name, &st) < 0)
+		return errno == ELOOP ? -2 : -1;
+	if (!S_ISREG(st.st_mode))
+		return -2;
 	return (int64_t)st.st_size;
 }
 
@@ -173,7 +175,7 @@ lc_code lc__src_open_blob(lc_image *img, size_t i, lc_stream **out)
 	*out = NULL;
 	if (!st || i >= img->nlayers || !img->layers[i].blob_ref)
 		return lc__fail(img->ctx, LC_EINTERNAL, "no layer %zu", i);
-	if (st->b.size(&st->b, img->layers[i].blob_ref) < 0)
+	if (st->b.size(&st->b, img->layers[i].blob_ref) == -1)
 		return lc__fail(img->ctx, LC_EIMAGE, "%s: layer %zu blob %s is missing", st->b.what, i,
 				img->layers[i].digest ? img->layers[i].digest
 						      : img->layers[i].blob_ref);

@@ -68,12 +68,12 @@ static lc_code dir_open(lc_image *img, const char *spec)
 	free(buf);
 	buf = NULL;
 	rc = lc__blob_read(&st->b, "manifest.json", "manifest.json",
-			   lc__limit(ctx, LC_LIM_MANIFEST_SIZE), "manifest_size", NULL, -1, &buf,
+			   lc__limit(ctx, LC_LIM_MANIFEST_SIZE), "manifest-size", NULL, -1, &buf,
 			   &len, got);
 	if (rc)
 		goto out;
 	rc = lc__json_parse_max(ctx, "manifest.json", buf, len, lc__limit(ctx, LC_LIM_MANIFEST_SIZE),
-				"manifest_size", &m);
+				"manifest-size", &m);
 	if (rc)
 		goto out;
 	if (!json_is_object(m)) {

@@ -88,6 +88,58 @@ full:
 		snprintf(out + n - 5, 5, "...");
 }
 
+/*
+ * Docker >= 25 also writes the OCI manifest of each image (index.json -> blobs): find ours
+ * by its config digest, so the report carries the same manifest digest as a registry
+ * would. manifest.json stays authoritative; a mismatch here is only a warning.
+ */
+static void docker25_manifest_digest(lc_image *img, lc_src_state *st)
+{
+	lc_ctx *ctx = img->ctx;
+	int64_t max = lc__limit(ctx, LC_LIM_MANIFEST_SIZE);
+	char *buf = NULL, got[72], saved[sizeof ctx->errmsg];
+	size_t len, i;
+	json_t *idx = NULL, *d;
+
+	if (!img->config_digest || st->b.size(&st->b, "index.json") < 0)
+		return;
+	memcpy(saved, ctx->errmsg, sizeof saved);
+	if (lc__blob_read(&st->b, "index.json", "index.json", max, "manifest-size", NULL, -1, &buf,
+			  &len, NULL) ||
+	    lc__json_parse_max(ctx, "index.json", buf, len, max, "manifest-size", &idx))
+		goto out;
+	json_array_foreach(json_object_get(idx, "manifests"), i, d) {
+		const char *dg = json_string_value(json_object_get(d, "digest"));
+		char name[100];
+		json_t *m = NULL;
+		const char *cd;
+
+		if (!lc__digest_valid(dg))
+			continue;
+		snprintf(name, sizeof name, "blobs/sha256/%s", lc__digest_hex(dg));
+		free(buf);
+		buf = NULL;
+		if (lc__blob_read(&st->b, name, "manifest", max, "manifest-size", NULL, -1, &buf,
+				  &len, got) ||
+		    lc__json_parse_max(ctx, "manifest", buf, len, max, "manifest-size", &m))
+			continue;
+		cd = json_string_value(json_object_get(json_object_get(m, "config"), "digest"));
+		if (cd && !strcmp(cd, img->config_digest)) {
+			if (strcmp(got, dg))
+				lc__image_warn(img, "source.manifest_mismatch",
+					       "index.json manifest %s does not match its digest", dg);
+			else if (!img->manifest_digest)
+				img->manifest_digest = strdup(dg);
+		}
+		json_decref(m);
+	}
+out:
+	/* Nothing here is an error of the open: keep the context's message as it was. */
+	memcpy(ctx->errmsg, saved, sizeof saved);
+	json_decref(idx);
+	free(buf);
+}
+
 static lc_code docker_archive_open(lc_image *img, const char *spec)
 {
 	lc_ctx *ctx = img->ctx;
@@ -112,12 +164,12 @@ static lc_code docker_archive_open(lc_image *img, const char *spec)
 	if (rc)
 		goto out;
 	rc = lc__blob_read(&st->b, "manifest.json", "manifest.json",
-			   lc__limit(ctx, LC_LIM_MANIFEST_SIZE), "manifest_size", NULL, -1, &buf, &len,
+			   lc__limit(ctx, LC_LIM_MANIFEST_SIZE), "manifest-size", NULL, -1, &buf, &len,
 			   NULL);
 	if (rc)
 		goto out;
 	rc = lc__json_parse_max(ctx, "manifest.json", buf, len, lc__limit(ctx, LC_LIM_MANIFEST_SIZE),
-				"manifest_size", &man);
+				"manifest-size", &man);
 	if (rc)
 		goto out;
 	if (!json_is_array(man) || json_array_size(man) == 0) {
@@ -212,6 +264,8 @@ static lc_code docker_archive_open(lc_image *img, const char *spec)
 			       "config %s is not named by its digest; it cannot be verified", cfgname);
 	img->config_digest = cdig ? strdup(cdig) : NULL;
 	rc = lc__config_load(&st->b, cfgname, cdig, -1);
+	if (!rc)
+		docker25_manifest_digest(img, st);
 out:
 	json_decref(man);
 	free(cdig);

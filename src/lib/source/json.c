@@ -54,7 +54,7 @@ lc_code lc__json_parse_max(lc_ctx *ctx, const char *what, const char *buf, size_
 		goto out;
 	}
 	if (json_depth(buf, len, maxdepth) > maxdepth) {
-		rc = lc__fail(ctx, LC_EIMAGE, "%s: JSON nested deeper than %lld levels (limit json_depth)",
+		rc = lc__fail(ctx, LC_EIMAGE, "%s: JSON nested deeper than %lld levels (limit json-depth)",
 			      what, (long long)maxdepth);
 		goto out;
 	}
@@ -74,7 +74,7 @@ out:
 
 lc_code lc__json_parse(lc_ctx *ctx, const char *what, const char *buf, size_t len, json_t **out)
 {
-	return lc__json_parse_max(ctx, what, buf, len, lc__limit(ctx, LC_LIM_JSON_SIZE), "json_size",
+	return lc__json_parse_max(ctx, what, buf, len, lc__limit(ctx, LC_LIM_JSON_SIZE), "json-size",
 				  out);
 }
 

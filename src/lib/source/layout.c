@@ -58,7 +58,7 @@ lc_code lc__layout_open(lc_blobsrc *b, const char *tag, long index)
 	const char *v;
 
 	rc = lc__blob_read(b, "oci-layout", "oci-layout file", lc__limit(ctx, LC_LIM_JSON_SIZE),
-			   "json_size", NULL, -1, &buf, &len, NULL);
+			   "json-size", NULL, -1, &buf, &len, NULL);
 	if (rc)
 		goto out;
 	rc = lc__json_parse(ctx, "oci-layout", buf, len, &lay);
@@ -75,11 +75,11 @@ lc_code lc__layout_open(lc_blobsrc *b, const char *tag, long index)
 	free(buf);
 	buf = NULL;
 	rc = lc__blob_read(b, "index.json", "index.json", lc__limit(ctx, LC_LIM_MANIFEST_SIZE),
-			   "manifest_size", NULL, -1, &buf, &len, NULL);
+			   "manifest-size", NULL, -1, &buf, &len, NULL);
 	if (rc)
 		goto out;
 	rc = lc__json_parse_max(ctx, "index.json", buf, len, lc__limit(ctx, LC_LIM_MANIFEST_SIZE),
-				"manifest_size", &idx);
+				"manifest-size", &idx);
 	if (rc)
 		goto out;
 	manifests = json_object_get(idx, "manifests");

@@ -24,6 +24,12 @@ lc_code lc__blob_read(lc_blobsrc *b, const char *name, const char *label, int64_
 	*buf = NULL;
 	*len = 0;
 	sz = b->size(b, name);
+	if (sz == -2) {
+		rc = lc__fail(ctx, LC_EIMAGE,
+			      "%s: %s (%s) is a symbolic link or not a regular file; refusing to read it",
+			      b->what, label, name);
+		goto out;
+	}
 	if (sz < 0) {
 		rc = lc__fail(ctx, LC_EIMAGE, "%s: %s is missing (%s)", b->what, label, name);
 		goto out;
@@ -84,7 +90,7 @@ lc_code lc__config_load(lc_blobsrc *b, const char *name, const char *digest, int
 	json_t *j = NULL;
 
 	snprintf(label, sizeof label, "config blob%s%s", digest ? " " : "", digest ? digest : "");
-	rc = lc__blob_read(b, name, label, lc__limit(ctx, LC_LIM_JSON_SIZE), "json_size", digest,
+	rc = lc__blob_read(b, name, label, lc__limit(ctx, LC_LIM_JSON_SIZE), "json-size", digest,
 			   size, &buf, &len, NULL);
 	if (rc)
 		goto out;
@@ -101,6 +107,18 @@ lc_code lc__config_load(lc_blobsrc *b, const char *name, const char *digest, int
 	rc = lc__config_parse(img, img->config_json);
 	if (rc)
 		goto out;
+	/* The index said one platform, the config may say another: attackers lie. */
+	if (img->platform && img->config.os && img->config.architecture) {
+		size_t n = strlen(img->config.os), a = strlen(img->config.architecture);
+		const char *p = img->platform;
+
+		if (strncmp(p, img->config.os, n) || p[n] != '/' ||
+		    strncmp(p + n + 1, img->config.architecture, a) ||
+		    (p[n + 1 + a] != 0 && p[n + 1 + a] != '/'))
+			lc__image_warn(img, "source.platform_mismatch",
+				       "the index lists this image as %s but its config says %s/%s",
+				       img->platform, img->config.os, img->config.architecture);
+	}
 	if (!img->platform && img->config.os && img->config.architecture) {
 		const lc_config *c = &img->config;
 		char p[200];
@@ -284,13 +302,13 @@ lc_code lc__follow_descriptor(lc_blobsrc *b, json_t *desc, const char *prefix,
 		free(buf);
 		buf = NULL;
 		rc = lc__blob_read(b, name, label, lc__limit(ctx, LC_LIM_MANIFEST_SIZE),
-				   "manifest_size", NULL, -1, &buf, &len, got);
+				   "manifest-size", NULL, -1, &buf, &len, got);
 		if (rc)
 			goto out;
 		json_decref(doc);
 		doc = NULL;
 		rc = lc__json_parse_max(ctx, label, buf, len, lc__limit(ctx, LC_LIM_MANIFEST_SIZE),
-					"manifest_size", &doc);
+					"manifest-size", &doc);
 		if (rc)
 			goto out;
 		if (!json_is_object(doc)) {
@@ -331,7 +349,7 @@ lc_code lc__follow_descriptor(lc_blobsrc *b, json_t *desc, const char *prefix,
 			goto out;
 		if (++depth > maxdepth) {
 			rc = lc__fail(ctx, LC_EIMAGE,
-				      "%s: indexes nested deeper than %lld (limit index_depth)", b->what,
+				      "%s: indexes nested deeper than %lld (limit index-depth)", b->what,
 				      (long long)maxdepth);
 			goto out;
 		}

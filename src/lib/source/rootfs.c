@@ -141,7 +141,7 @@ static lc_code walk_dir_fd(walker *w, int dirfd, size_t plen, int depth)
 			continue;
 		if ((int64_t)n + w->entries >= w->maxentries) {
 			rc = lc__fail(w->ctx, LC_EIMAGE,
-				      "rootfs %s: more than %lld entries (limit entries_per_layer)",
+				      "rootfs %s: more than %lld entries (limit entries-per-layer)",
 				      w->st->dir, (long long)w->maxentries);
 			goto out;
 		}
@@ -281,7 +281,7 @@ static lc_code walk_one(walker *w, int dirfd, const char *name, size_t plen, int
 	rc = w->cb->entry(w->cb->ud, &e, e.type == LC_FT_REG ? &fc.c : NULL);
 	if (w->over_bytes) {
 		rc = lc__fail(w->ctx, LC_EINCOMPLETE,
-			      "rootfs %s: more than %lld bytes of file content (limit layer_bytes)",
+			      "rootfs %s: more than %lld bytes of file content (limit layer-bytes)",
 			      w->st->dir, (long long)w->maxbytes);
 		goto out;
 	}

@@ -31,7 +31,8 @@ struct lc_blobsrc {
 	char what[512]; /* "oci layout /path" for messages */
 	/* Opens a member; missing -> LC_EIMAGE with a message naming it. */
 	lc_code (*open)(lc_blobsrc *b, const char *name, lc_stream **out);
-	/* Size of a member, -1 when absent (or not a regular file). */
+	/* Size of a member: -1 when absent, -2 when present but refused (a symlink on
+	 * the way, or not a regular file). */
 	int64_t (*size)(lc_blobsrc *b, const char *name);
 	void *ud;
 };

@@ -265,7 +265,7 @@ lc_code lc__stream_tar_member(lc_ctx *ctx, const char *archive, const char *memb
 		}
 		if (++n > max) {
 			rc = lc__fail(ctx, LC_EIMAGE,
-				      "%s: more than %lld members (limit archive_members)", archive,
+				      "%s: more than %lld members (limit archive-members)", archive,
 				      (long long)max);
 			goto out;
 		}
@@ -348,7 +348,7 @@ lc_code lc__tar_index_load(lc_ctx *ctx, const char *path, lc_tar_index **out)
 		}
 		if ((int64_t)ix->n >= max) {
 			rc = lc__fail(ctx, LC_EIMAGE,
-				      "%s: more than %lld members (limit archive_members)", path,
+				      "%s: more than %lld members (limit archive-members)", path,
 				      (long long)max);
 			goto out;
 		}
