@@ -238,6 +238,23 @@ static void fp_list(lc_cache_fp *fp, const char *name, const lc_strlist *l)
 		lc__cache_fp_add_file(fp, name, l->v[i]);
 }
 
+/* The embedded data cannot change while the process runs: hash it once. */
+static char embedded_hex[65];
+static pthread_once_t embedded_once = PTHREAD_ONCE_INIT;
+
+static void embedded_hash(void)
+{
+	lc_cache_fp *e = lc__cache_fp_new();
+
+	if (!e)
+		return; /* stays "": the fingerprint then fails below */
+	for (const lc_embedded *d = lc__embedded; d->name; d++) {
+		lc__cache_fp_add_str(e, "data", d->name);
+		lc__cache_fp_add(e, "data-content", d->data, d->len);
+	}
+	lc__cache_fp_final(e, embedded_hex);
+}
+
 lc_code lc__cache_fp_add_ctx(lc_cache_fp *fp, lc_ctx *ctx)
 {
 	lc__cache_fp_add_str(fp, "engine", LC_VERSION_STRING);
@@ -259,10 +276,10 @@ lc_code lc__cache_fp_add_ctx(lc_cache_fp *fp, lc_ctx *ctx)
 	fp_list(fp, "hash-db", &ctx->hash_dbs);
 	fp_list(fp, "trusted", &ctx->trusted);
 	/* Shipped rules and feeds: a data update without a version bump still re-scans. */
-	for (const lc_embedded *e = lc__embedded; e->name; e++) {
-		lc__cache_fp_add_str(fp, "data", e->name);
-		lc__cache_fp_add(fp, "data-content", e->data, e->len);
-	}
+	pthread_once(&embedded_once, embedded_hash);
+	if (!embedded_hex[0])
+		fp->failed = true;
+	lc__cache_fp_add_str(fp, "embedded", embedded_hex);
 	return fp->failed ? lc__fail(ctx, LC_EINTERNAL, "cache: fingerprint hash failed") : LC_OK;
 }
 
