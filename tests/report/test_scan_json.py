@@ -3,6 +3,7 @@ imgwriter, validated against docs/json-schema.json, in both formats; hostile nam
 escaped; exit codes for --fail-on and integrity errors."""
 import json
 import os
+import re
 import subprocess
 
 import imgwriter as w
@@ -139,6 +140,50 @@ def integrity_error_reported(tmp):
     eq(doc['complete'], False)
     assert doc['errors'], doc
     eq(run(['scan', '--fail-on', 'info', ref]).returncode, EINTEGRITY)
+
+
+def run_on_tty(args, cols=80, env=None):
+    """Run laocoon with stdout on a pseudo-terminal `cols` wide; returns (rc, bytes)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack('HHHH', 50, cols, 0, 0))
+    e = dict(os.environ)
+    e.pop('NO_COLOR', None)
+    e.update(env or {})
+    p = subprocess.Popen([LAOCOON] + args, stdout=slave, stderr=subprocess.PIPE, env=e)
+    os.close(slave)
+    out = b''
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO once the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    return p.wait(timeout=120), out
+
+
+@test
+def terminal_color_and_truncation(tmp):
+    ref = write(tmp)
+    rc, out = run_on_tty(['scan', ref], cols=80)
+    eq(rc, OK)
+    assert b'\x1b[31mHIGH' in out, out[:3000]
+    assert '\u2026'.encode() in out, 'long cells end in an ellipsis on a terminal'
+    for line in out.decode().splitlines():
+        visible = re.sub(r'\x1b\[[0-9;]*m', '', line)
+        assert len(visible.rstrip('\r')) <= 80 or line.startswith('Manifest') or \
+            line.startswith('Config'), 'too wide for 80 columns: %r' % line
+    rc, out = run_on_tty(['scan', ref], env={'NO_COLOR': '1'})
+    eq(rc, OK)
+    assert b'\x1b[' not in out, 'NO_COLOR honoured'
+    p = run(['scan', ref])
+    assert '\u2026' not in p.stdout and 'opt/evil\\x1b]0;pwned' in p.stdout, 'no cut off a terminal'
 
 
 if __name__ == '__main__':

@@ -18,6 +18,7 @@
 #define MAX_LAYER_W 24
 #define MAX_PATH_W 48
 #define MIN_TITLE_W 20
+#define MIN_CUT_W 10 /* rule and path columns shrink no further on a narrow terminal */
 #define CREATED_BY_W 72 /* created_by is abbreviated even off a terminal */
 
 typedef struct tbl {
@@ -353,8 +354,8 @@ static bool row_make(row *w, const lc_finding *f)
 			goto out;
 	}
 	if (f->removed_in >= 0 && f->layer >= 0) {
-		w->hidden = dupf("hidden: added in layer %d, removed in layer %d, still "
-				 "extractable from the image",
+		w->hidden = dupf("added in layer %d, removed in layer %d: still extractable "
+				 "from the image",
 				 f->layer, f->removed_in);
 		if (!w->hidden)
 			goto out;
@@ -404,13 +405,16 @@ static lc_code print_findings(tbl *t, const lc_report *r)
 	wp = min_sz(wp, MAX_PATH_W);
 	indent = ws + COL_GAP;
 	if (t->tty) {
-		size_t fixed = ws + wr + wl + wp + 4 * COL_GAP;
-		/* Give the title what is left, shrinking the path column first. */
-		while (fixed + MIN_TITLE_W > t->width && wp > 12) {
-			wp--;
-			fixed--;
+		size_t avail = t->width > ws + 4 * COL_GAP ? t->width - ws - 4 * COL_GAP : 0;
+		/* Fit the screen: shrink the wider of rule and path (never the layer, whose
+		 * "removed in" must stay readable) until the title keeps its minimum. */
+		while (wr + wl + wp + MIN_TITLE_W > avail && (wr > MIN_CUT_W || wp > MIN_CUT_W)) {
+			if (wp >= wr && wp > MIN_CUT_W)
+				wp--;
+			else
+				wr--;
 		}
-		wt = t->width > fixed + MIN_TITLE_W ? t->width - fixed : MIN_TITLE_W;
+		wt = avail > wr + wl + wp + MIN_TITLE_W ? avail - wr - wl - wp : MIN_TITLE_W;
 	}
 	fprintf(t->out, "\nFindings (%zu)\n", r->nfindings);
 	fprintf(t->out, "%-*s  %-*s  %-*s  %-*s  %s\n", (int)ws, "SEVERITY", (int)wr,
@@ -440,8 +444,12 @@ static lc_code print_findings(tbl *t, const lc_report *r)
 				 t->tty);
 			fputc('\n', t->out);
 		}
-		if (w->hidden)
-			fprintf(t->out, "%*s%s\n", (int)indent, "", w->hidden);
+		if (w->hidden) {
+			fprintf(t->out, "%*s", (int)indent, "");
+			put_cell(t->out, w->hidden, t->tty && t->width > indent ? t->width - indent : 0,
+				 false, t->tty);
+			fputc('\n', t->out);
+		}
 	}
 out:
 	for (size_t i = 0; rows && i < n; i++)
@@ -547,6 +555,7 @@ static void print_files(tbl *t, const lc_report *r)
 static void print_summary(tbl *t, const lc_report *r)
 {
 	size_t count[LC_SEV_CRITICAL + 1] = {0};
+	bool first = true;
 
 	for (size_t i = 0; i < r->nfindings; i++) {
 		unsigned s = (unsigned)r->findings[i].severity;
@@ -554,19 +563,25 @@ static void print_summary(tbl *t, const lc_report *r)
 	}
 	fputc('\n', t->out);
 	/* inspect runs no detector: counting its findings would suggest it looked */
-	if (!(r->scanners && r->scanners[0]) && r->nfindings == 0)
-		goto tail;
-	fprintf(t->out, "%zu finding%s:", r->nfindings, r->nfindings == 1 ? "" : "s");
-	for (int s = LC_SEV_CRITICAL; s >= LC_SEV_UNKNOWN; s--) {
-		const char *name = lc__report_severity_label((lc_severity)s);
-		if (t->color && count[s])
-			fprintf(t->out, " %s%zu %s\033[0m", sev_color((lc_severity)s), count[s], name);
-		else
-			fprintf(t->out, " %zu %s", count[s], name);
-		fputc(s > LC_SEV_UNKNOWN ? ',' : ';', t->out);
+	if (r->scanners && r->scanners[0]) {
+		fprintf(t->out, "%zu finding%s", r->nfindings, r->nfindings == 1 ? "" : "s");
+		/* only the severities present: the line stays short enough for a terminal */
+		for (int s = LC_SEV_CRITICAL; s >= LC_SEV_UNKNOWN; s--) {
+			const char *name = lc__report_severity_label((lc_severity)s);
+			if (!count[s])
+				continue;
+			fputs(first ? " (" : ", ", t->out);
+			first = false;
+			if (t->color)
+				fprintf(t->out, "%s%zu %s\033[0m", sev_color((lc_severity)s), count[s],
+					name);
+			else
+				fprintf(t->out, "%zu %s", count[s], name);
+		}
+		fputs(first ? "; " : "); ", t->out);
+	} else if (r->nfindings > 0) {
+		fprintf(t->out, "%zu finding%s; ", r->nfindings, r->nfindings == 1 ? "" : "s");
 	}
-	fputc(' ', t->out);
-tail:
 	fprintf(t->out, "%zu warning%s, %zu error%s; complete: %s\n", r->warnings.n,
 		r->warnings.n == 1 ? "" : "s", r->errors.n, r->errors.n == 1 ? "" : "s",
 		r->complete ? "yes" : "no");
