@@ -44,6 +44,68 @@ static int try_layer(lc_cache *c, lc_image *img, size_t i, size_t *records)
 	return hit;
 }
 
+/* Walk + store + record layer 0 of ref, then try it again; then touch the file. */
+static void archive_case(const char *dir, const char *ref, const char *file)
+{
+	lc_ctx *ctx = ct_ctx(dir);
+	lc_image *img = NULL;
+	lc_cache *c = NULL;
+	lc_fileidx *ix;
+	lc_layer_result res;
+	lc_cache_blob_id id;
+	lc_cache_layer data = { .complete = true };
+	size_t n = 0;
+	bool have;
+
+	lc_cache_clean(ctx);
+	if (lc_image_open(ctx, ref, &img) != LC_OK) {
+		TAP_OK(0, "open %s: %s", ref, lc_ctx_errmsg(ctx));
+		lc_ctx_free(ctx);
+		return;
+	}
+	lc__cache_open(ctx, &c);
+	have = lc__cache_layer_identify(img, 0, &id);
+	ix = lc__fileidx_new(img->nlayers);
+	walk(ctx, img, 0, ix, &res);
+	lc__fileidx_resolve(ix);
+	lc__cache_store(c, res.diff_id, FP_1, ix, 0, &data);
+	if (have)
+		lc__cache_blob_record(c, &id, res.blob_digest, res.diff_id);
+	lc__fileidx_free(ix);
+	TAP_OK(have, "%s: the blob is a slice of the archive (offset %lld)", ref,
+	       (long long)id.offset);
+	TAP_OK(try_layer(c, img, 0, &n) && n > 0, "%s: warm hit", ref);
+	{
+		struct timespec ts[2] = { { 0, UTIME_NOW }, { 12345, 0 } };
+
+		utimensat(AT_FDCWD, file, ts, 0);
+	}
+	TAP_OK(try_layer(c, img, 0, &n) && n > 0, "%s: touched archive, re-hashed, hit", ref);
+	lc__cache_close(c);
+	lc_image_free(img);
+	lc_ctx_free(ctx);
+}
+
+static void archives(const char *dir)
+{
+	char cmd[8400], ref[4400], file[4200];
+
+	snprintf(cmd, sizeof(cmd),
+		 "python3 -c \"import imgwriter as w; i = w.sample_image(); "
+		 "i.write_oci_archive('%s/oci.tar'); i.write_docker_archive('%s/docker.tar')\"",
+		 dir, dir);
+	if (system(cmd) != 0) {
+		TAP_OK(0, "write archives");
+		return;
+	}
+	snprintf(file, sizeof(file), "%s/oci.tar", dir);
+	snprintf(ref, sizeof(ref), "oci-archive:%s", file);
+	archive_case(dir, ref, file);
+	snprintf(file, sizeof(file), "%s/docker.tar", dir);
+	snprintf(ref, sizeof(ref), "docker-archive:%s", file);
+	archive_case(dir, ref, file);
+}
+
 int main(void)
 {
 	char *dir = ct_tmpdir();
@@ -124,6 +186,9 @@ int main(void)
 	lc__cache_layer_free(&data);
 	lc_image_free(img);
 	lc_ctx_free(ctx);
+
+	/* the same through archives: the blob is a slice of the archive file */
+	archives(dir);
 	ct_cleanup(dir);
 	return tap_done();
 }

@@ -62,11 +62,20 @@ out:
 	return ok;
 }
 
+/* What the raw blob must hash to: the manifest's digest, or for a blob the source names
+ * no digest for (legacy docker-archive "ID/layer.tar", stored uncompressed) the diff_id:
+ * raw bytes hashing to the diff_id are the uncompressed tar itself. */
+static const char *expected_digest(const lc_layer_desc *d)
+{
+	return d->digest ? d->digest : d->diff_id;
+}
+
 lc_code lc__cache_try_layer(lc_cache *c, lc_image *img, size_t i, const char *fingerprint,
 			    lc_fileidx *ix, lc_cache_layer *out, bool *hit)
 {
 	lc_code rc = LC_OK;
 	const lc_layer_desc *d;
+	const char *want;
 	lc_stream *s = NULL;
 	char did[72] = "", got[72];
 
@@ -76,22 +85,24 @@ lc_code lc__cache_try_layer(lc_cache *c, lc_image *img, size_t i, const char *fi
 		goto out;
 	d = &img->layers[i];
 	/* rootfs layers have neither: nothing to key on */
-	if (!d->digest || !d->diff_id || strncmp(d->digest, "sha256:", 7) != 0 ||
-	    !img->src || !img->src->open_blob || img->src->walk_dir)
+	if (!d->diff_id || !img->src || !img->src->open_blob || img->src->walk_dir)
+		goto out;
+	want = expected_digest(d);
+	if (strncmp(want, "sha256:", 7) != 0)
 		goto out;
 	if (!has_record(c, d->diff_id, fingerprint))
 		goto out; /* the common cold case costs one indexed query, no I/O on the blob */
 	if (img->src->open_blob(img, i, &s) != LC_OK || !s)
 		goto out; /* the walk reports a missing blob with its layer */
-	if (lc__cache_blob_trusted(c, s, d->digest, did)) {
+	if (lc__cache_blob_trusted(c, s, want, did)) {
 		if (strcmp(did, d->diff_id) != 0)
 			goto out; /* the config claims another diff_id: let the walk say so */
 	} else {
 		/* Not known by identity (moved, copied, another archive): hashing the
 		 * compressed bytes is far cheaper than decompressing and scanning them. */
-		if (!lc__cache_blob_diff_id(c, d->digest, did) || strcmp(did, d->diff_id) != 0)
+		if (!lc__cache_blob_diff_id(c, want, did) || strcmp(did, d->diff_id) != 0)
 			goto out;
-		if (!hash_stream(s, d->size, got) || strcmp(got, d->digest) != 0)
+		if (!hash_stream(s, d->digest ? d->size : -1, got) || strcmp(got, want) != 0)
 			goto out;
 	}
 	rc = lc__cache_lookup(c, did, fingerprint, ix, (int)i, out, hit);
@@ -108,7 +119,7 @@ bool lc__cache_layer_identify(lc_image *img, size_t i, lc_cache_blob_id *id)
 
 	memset(id, 0, sizeof(*id));
 	if (!img || i >= img->nlayers || !img->src || !img->src->open_blob || img->src->walk_dir ||
-	    !img->layers[i].digest)
+	    (!img->layers[i].digest && !img->layers[i].diff_id))
 		return false;
 	if (img->src->open_blob(img, i, &s) == LC_OK && s) {
 		ok = lc__cache_blob_identify(s, id);
