@@ -80,5 +80,27 @@ def output_file(tmp):
     eq(doc['findings'][0]['rule_id'], 'name.delimiter_change')
 
 
+@test
+def detector_judges_names_the_image_carries(tmp):
+    import imgwriter as w
+    from lctest import scan_json
+    L = w.Layer()
+    L.file('etc/hostname', b'x\n')
+    img = w.Image([L], config={'User': '1000'})
+    img.annotations = {'org.opencontainers.image.base.name': 'docker.io/someuser/ubunto:22.04'}
+    img.write_docker_archive(tmp + '/a.tar', repo_tags=['drupa1:latest', 'myapp:1.0'])
+    rc, doc = scan_json('docker-archive:' + tmp + '/a.tar', '--scanners', 'name')
+    got = sorted((f['path'], f['rule_id'], f['details']['imitates']) for f in doc['findings'])
+    eq(got, [('drupa1:latest', 'name.ascii_lookalike', 'library/drupal')])
+    eq(doc['findings'][0]['source'], 'name')
+    # The OCI base.name annotation is judged; a ref.name that is only a tag is no name.
+    img.write_oci(tmp + '/oci', tag='latest')
+    rc, doc = scan_json('oci:' + tmp + '/oci', '--scanners', 'name')
+    got = sorted((f['path'], f['rule_id'], f['details']['imitates']) for f in doc['findings'])
+    eq(got, [('docker.io/someuser/ubunto:22.04', 'name.typo', 'library/ubuntu')])
+    # Trusted namespaces are quiet.
+    rc, doc = scan_json('oci:' + tmp + '/oci', '--scanners', 'name', '--trusted', 'someuser')
+    eq(doc['findings'], [])
+
 if __name__ == '__main__':
     main()
