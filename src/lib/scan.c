@@ -56,6 +56,12 @@ struct lc_run {
 	int64_t qbytes;
 	bool qclosed;
 	int64_t *pending; /* per layer: items not yet scanned */
+	/* the layer cache (NULL: --no-cache or unavailable) */
+	lc_cache *cache;
+	char fingerprint[65];
+	bool *from_cache;           /* per layer: loaded from the cache, not walked */
+	lc_cache_blob_id *blob_ids; /* per layer: blob identity taken before the walk */
+	bool *blob_identified;
 };
 
 /* Per reader thread: the detectors' scratch state and the matcher's. */
@@ -811,6 +817,13 @@ out:
 static void worker_fini(worker *w)
 {
 	lc_run *sc = w->sc;
+	/* Pool workers' diagnostics (a refused buffer, ...) belong in the report too. */
+	if (sc->rep) {
+		pthread_mutex_lock(&sc->lock);
+		lc__diag_move(&sc->rep->warnings, &w->warnings);
+		lc__diag_move(&sc->rep->errors, &w->errors);
+		pthread_mutex_unlock(&sc->lock);
+	}
 	if (w->det_workers) {
 		for (size_t i = 0; i < sc->ndet; i++)
 			if (w->det_workers[i] && lc__detectors[i]->worker_free)
@@ -825,6 +838,103 @@ static void worker_fini(worker *w)
 	lc__diag_list_free(&w->errors);
 }
 
+/* ---- the layer cache ---------------------------------------------------------------- */
+
+/* A layer seen before (same verified blob, same fingerprint) is loaded, not walked. */
+static bool cache_load_layer(lc_run *sc, size_t i)
+{
+	lc_cache_layer cl = {0};
+	bool hit = false;
+	lc_layer_result *res = &sc->results[i];
+	if (lc__cache_try_layer(sc->cache, sc->img, i, sc->fingerprint, sc->idx, &cl, &hit) ||
+	    !hit) {
+		lc__cache_layer_free(&cl);
+		return false;
+	}
+	pthread_mutex_lock(&sc->lock);
+	for (size_t k = 0; k < cl.nfindings; k++) {
+		lc_report *r = sc->rep;
+		if (r->nfindings == r->capfindings) {
+			size_t cap = r->capfindings ? r->capfindings * 2 : 64;
+			lc_finding *v = realloc(r->findings, cap * sizeof(*v));
+			if (!v)
+				break;
+			r->findings = v;
+			r->capfindings = cap;
+		}
+		r->findings[r->nfindings++] = cl.findings[k];
+		memset(&cl.findings[k], 0, sizeof(cl.findings[k]));
+	}
+	for (size_t k = 0; k < cl.warnings.n; k++)
+		lc__diag_add(&sc->rep->warnings, cl.warnings.v[k].code, (int)i, cl.warnings.v[k].path,
+			     "%s", cl.warnings.v[k].message);
+	pthread_mutex_unlock(&sc->lock);
+	for (size_t k = 0; k < cl.ncaptures; k++) {
+		lc_entry e = {.path = cl.captures[k].path, .layer = (int)i};
+		capture_store(sc, &e, cl.captures[k].data, cl.captures[k].len);
+	}
+	res->complete = true;
+	res->tar_bytes = cl.tar_bytes;
+	res->entries = cl.entries;
+	/* The walk that verified this blob saw its real compression; the media type is
+	 * only a hint here, so an odd one says nothing. */
+	const char *mt = sc->img->layers[i].media_type ? sc->img->layers[i].media_type : "";
+	res->compression = strstr(mt, "zstd") ? "zstd" : strstr(mt, "gzip") ? "gzip"
+			   : strstr(mt, "tar") ? "none" : NULL;
+	if (sc->img->layers[i].digest)
+		snprintf(res->blob_digest, sizeof(res->blob_digest), "%s", sc->img->layers[i].digest);
+	if (sc->img->layers[i].diff_id)
+		snprintf(res->diff_id, sizeof(res->diff_id), "%s", sc->img->layers[i].diff_id);
+	sc->from_cache[i] = true;
+	sc->layer_rc[i] = LC_OK;
+	lc__cache_layer_free(&cl);
+	return true;
+}
+
+/* After the whiteouts are resolved and before image-level hooks add their findings:
+ * store each layer that was walked completely, with what it alone produced. */
+static void cache_store_layers(lc_run *sc)
+{
+	for (size_t i = 0; i < sc->img->nlayers; i++) {
+		const char *diff_id = sc->img->layers[i].diff_id;
+		lc_layer_result *res = &sc->results[i];
+		if (sc->from_cache[i] || sc->layer_rc[i] != LC_OK || !res->complete || !diff_id)
+			continue;
+		if (sc->blob_identified[i] && res->blob_digest[0] && res->diff_id[0])
+			lc__cache_blob_record(sc->cache, &sc->blob_ids[i], res->blob_digest, res->diff_id);
+		lc_cache_layer d = {.complete = true, .tar_bytes = res->tar_bytes,
+				    .entries = res->entries};
+		lc_finding *fv = calloc(sc->rep->nfindings + 1, sizeof(*fv));
+		lc_cache_capture *cv = calloc(sc->ncaps + 1, sizeof(*cv));
+		if (!fv || !cv) {
+			free(fv);
+			free(cv);
+			return;
+		}
+		/* Shallow copies: the cache encodes them, nothing is freed here. */
+		for (size_t k = 0; k < sc->rep->nfindings; k++)
+			if (sc->rep->findings[k].layer == (int)i)
+				fv[d.nfindings++] = sc->rep->findings[k];
+		for (size_t k = 0; k < sc->ncaps; k++)
+			if (sc->caps[k].layer == (int)i)
+				cv[d.ncaptures++] = (lc_cache_capture){sc->caps[k].path, sc->caps[k].data,
+								      sc->caps[k].len};
+		d.findings = fv;
+		d.captures = cv;
+		for (size_t k = 0; k < sc->rep->warnings.n; k++)
+			if (sc->rep->warnings.v[k].layer == (int)i)
+				lc__diag_add(&d.warnings, sc->rep->warnings.v[k].code, (int)i,
+					     sc->rep->warnings.v[k].path, "%s",
+					     sc->rep->warnings.v[k].message);
+		if (lc__cache_store(sc->cache, diff_id, sc->fingerprint, sc->idx, (int)i, &d))
+			lc__diag_add(&sc->rep->warnings, "cache.store_failed", (int)i, NULL,
+				     "layer not cached: %s", lc__cache_errmsg(sc->cache));
+		lc__diag_list_free(&d.warnings);
+		free(fv);
+		free(cv);
+	}
+}
+
 static void scan_layer(worker *w, size_t i)
 {
 	lc_run *sc = w->sc;
@@ -833,6 +943,10 @@ static void scan_layer(worker *w, size_t i)
 	lc_code rc;
 
 	memset(res, 0, sizeof(*res));
+	if (sc->cache && cache_load_layer(sc, i))
+		return;
+	if (sc->cache)
+		sc->blob_identified[i] = lc__cache_layer_identify(sc->img, i, &sc->blob_ids[i]);
 	rc = lc__layer_walk(sc->ctx, sc->img, i, &cb, res, &w->warnings, &w->errors);
 	if (sc->npool) {
 		/* The layer is done when the pool has scanned every file it was handed. */
@@ -943,6 +1057,7 @@ static json_t *image_json(lc_run *sc)
 				    sc->idx ? json_integer((json_int_t)lc__fileidx_layer_count(sc->idx, (int)i))
 					    : json_null());
 		json_object_set_new(l, "complete", json_boolean(R && R->complete));
+		json_object_set_new(l, "cached", json_boolean(sc->from_cache && sc->from_cache[i]));
 		json_array_append_new(layers, l);
 	}
 	json_object_set_new(o, "layers", layers);
@@ -1071,9 +1186,24 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	sc.idx = lc__fileidx_new(img->nlayers);
 	sc.results = calloc(img->nlayers + 1, sizeof(*sc.results));
 	sc.layer_rc = calloc(img->nlayers + 1, sizeof(*sc.layer_rc));
-	if (!sc.idx || !sc.results || !sc.layer_rc) {
+	sc.from_cache = calloc(img->nlayers + 1, sizeof(*sc.from_cache));
+	sc.blob_ids = calloc(img->nlayers + 1, sizeof(*sc.blob_ids));
+	sc.blob_identified = calloc(img->nlayers + 1, sizeof(*sc.blob_identified));
+	if (!sc.idx || !sc.results || !sc.layer_rc || !sc.from_cache || !sc.blob_ids ||
+	    !sc.blob_identified) {
 		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
 		goto fatal;
+	}
+
+	/* Evidence shown in clear must never reach the cache; rootfs has no diff_ids. */
+	if (!ctx->no_cache && !ctx->show_secrets && !(img->transport && strcmp(img->transport, "rootfs") == 0)) {
+		if (lc__cache_fingerprint(ctx, sc.fingerprint) != LC_OK ||
+		    lc__cache_open(ctx, &sc.cache) != LC_OK) {
+			lc__diag_add(&sc.rep->warnings, "cache.unavailable", -1, NULL,
+				     "scanning without the layer cache: %s", ctx->errmsg);
+			ctx->errmsg[0] = 0;
+			sc.cache = NULL;
+		}
 	}
 
 	/* One reader thread per layer, up to --parallel (gzip streams cannot be split); with
@@ -1145,6 +1275,8 @@ join:
 			     (long long)lc__limit(ctx, LC_LIM_FINDINGS));
 
 	lc__fileidx_resolve(sc.idx);
+	if (sc.cache)
+		cache_store_layers(&sc);
 
 	/* Image-level hooks: config, history, names, and the merged view. */
 	{
@@ -1207,6 +1339,10 @@ out:
 	free(sc.results);
 	free(sc.layer_rc);
 	free(sc.pending);
+	free(sc.from_cache);
+	free(sc.blob_ids);
+	free(sc.blob_identified);
+	lc__cache_close(sc.cache);
 	pthread_cond_destroy(&sc.qitems);
 	pthread_cond_destroy(&sc.qspace);
 	pthread_mutex_destroy(&sc.qlock);
