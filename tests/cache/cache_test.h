@@ -18,7 +18,7 @@
 #define FP_1 "1111111111111111111111111111111111111111111111111111111111111111"
 #define FP_2 "2222222222222222222222222222222222222222222222222222222222222222"
 
-/* A fresh directory under $TMPDIR, removed by ct_cleanup. */
+/* A fresh directory under $TMPDIR, removed by ct_cleanup (kept with LCTEST_KEEP=1). */
 static inline char *ct_tmpdir(void)
 {
 	const char *base = getenv("TMPDIR");
@@ -36,6 +36,11 @@ static inline void ct_cleanup(char *dir)
 {
 	char cmd[4200];
 
+	if (getenv("LCTEST_KEEP") && strcmp(getenv("LCTEST_KEEP"), "1") == 0) {
+		printf("# kept %s\n", dir);
+		free(dir);
+		return;
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "# could not remove %s\n", dir);
