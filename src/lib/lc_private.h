@@ -644,6 +644,10 @@ typedef struct lc_cache_layer {
 	size_t ncaptures;
 	int64_t tar_bytes;     /* lc_layer_result figures, given back on a hit */
 	int64_t entries;
+	/* Filled by lc__cache_try_layer on a hit (the blob's, not the record's): */
+	char blob_digest[72];    /* as verified (trusted identity or re-hashed) */
+	int64_t blob_bytes;
+	const char *compression; /* "gzip", "zstd", "none" from the blob's magic bytes */
 } lc_cache_layer;
 void lc__cache_layer_free(lc_cache_layer *cl); /* frees the contents, not cl */
 

@@ -30,6 +30,10 @@ static lc_code walk(lc_ctx *ctx, lc_image *img, size_t i, lc_fileidx *ix, lc_lay
 	return rc;
 }
 
+static const char *last_codec = "";
+static char last_digest[72];
+static int64_t last_bytes;
+
 static int try_layer(lc_cache *c, lc_image *img, size_t i, size_t *records)
 {
 	lc_fileidx *ix = lc__fileidx_new(img->nlayers);
@@ -37,6 +41,9 @@ static int try_layer(lc_cache *c, lc_image *img, size_t i, size_t *records)
 	bool hit = false;
 
 	lc__cache_try_layer(c, img, i, FP_1, ix, &out, &hit);
+	last_codec = hit && out.compression ? out.compression : "";
+	last_bytes = hit ? out.blob_bytes : -1;
+	snprintf(last_digest, sizeof(last_digest), "%s", hit ? out.blob_digest : "");
 	lc__fileidx_resolve(ix);
 	*records = lc__fileidx_layer_count(ix, (int)i);
 	lc__cache_layer_free(&out);
@@ -74,7 +81,9 @@ static void archive_case(const char *dir, const char *ref, const char *file)
 	lc__fileidx_free(ix);
 	TAP_OK(have, "%s: the blob is a slice of the archive (offset %lld)", ref,
 	       (long long)id.offset);
-	TAP_OK(try_layer(c, img, 0, &n) && n > 0, "%s: warm hit", ref);
+	TAP_OK(try_layer(c, img, 0, &n) && n > 0 && strcmp(last_codec, res.compression) == 0 &&
+		       last_bytes == res.blob_bytes,
+	       "%s: warm hit (%s, %lld bytes)", ref, last_codec, (long long)last_bytes);
 	{
 		struct timespec ts[2] = { { 0, UTIME_NOW }, { 12345, 0 } };
 
@@ -154,6 +163,10 @@ int main(void)
 
 	TAP_OK(try_layer(c, img, 1, &n) && n == want, "warm: trusted blob, hit, %zu/%zu records",
 	       n, want);
+	TAP_OK(strcmp(last_codec, res.compression) == 0 && last_bytes == res.blob_bytes &&
+		       strcmp(last_digest, res.blob_digest) == 0,
+	       "hit gives the blob's figures: %s %lld %s", last_codec, (long long)last_bytes,
+	       last_digest);
 	TAP_OK(!try_layer(c, img, 0, &n), "another layer: miss");
 
 	/* touched: identity changed, so the blob is hashed (not decompressed) and still hits */
@@ -164,6 +177,9 @@ int main(void)
 		TAP_OK(utimensat(AT_FDCWD, blob, ts, 0) == 0, "touch the blob");
 	}
 	TAP_OK(try_layer(c, img, 1, &n) && n == want, "touched: re-hashed, same digest, hit");
+	TAP_OK(strcmp(last_codec, res.compression) == 0 && last_bytes == res.blob_bytes,
+	       "re-hashed hit gives the blob's figures too: %s %lld", last_codec,
+	       (long long)last_bytes);
 
 	/* one changed byte: the digest no longer matches, never a hit */
 	{

@@ -31,8 +31,20 @@ static bool has_record(lc_cache *c, const char *diff_id, const char *fp)
 	return found;
 }
 
-/* SHA-256 of the whole stream as "sha256:<hex>"; false on a read error or past max. */
-static bool hash_stream(lc_stream *s, int64_t max, char out[72])
+/* The codec name the layer reader would pick for these first bytes (its names). */
+static const char *codec_of(const uint8_t *m, size_t n)
+{
+	if (n >= 2 && m[0] == 0x1f && m[1] == 0x8b)
+		return "gzip";
+	if (n >= 4 && m[0] == 0x28 && m[1] == 0xb5 && m[2] == 0x2f && m[3] == 0xfd)
+		return "zstd";
+	return "none";
+}
+
+/* SHA-256 of the whole stream as "sha256:<hex>"; false on a read error or past max.
+ * Also gives the length and the first bytes (for the codec). */
+static bool hash_stream(lc_stream *s, int64_t max, char out[72], int64_t *len, uint8_t magic[4],
+			size_t *nmagic)
 {
 	bool ok = false;
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -49,7 +61,10 @@ static bool hash_stream(lc_stream *s, int64_t max, char out[72])
 			goto out; /* longer than the manifest says: cannot match */
 		if (EVP_DigestUpdate(md, buf, (size_t)r) != 1)
 			goto out;
+		for (ssize_t k = 0; *nmagic < 4 && k < r; k++)
+			magic[(*nmagic)++] = buf[k];
 	}
+	*len = total;
 	if (r < 0 || EVP_DigestFinal_ex(md, dg, &n) != 1 || n != 32)
 		goto out;
 	memcpy(out, "sha256:", 7);
@@ -78,6 +93,9 @@ lc_code lc__cache_try_layer(lc_cache *c, lc_image *img, size_t i, const char *fi
 	const char *want;
 	lc_stream *s = NULL;
 	char did[72] = "", got[72];
+	uint8_t magic[4];
+	size_t nmagic = 0;
+	int64_t blen = -1;
 
 	*hit = false;
 	memset(out, 0, sizeof(*out));
@@ -95,17 +113,29 @@ lc_code lc__cache_try_layer(lc_cache *c, lc_image *img, size_t i, const char *fi
 	if (img->src->open_blob(img, i, &s) != LC_OK || !s)
 		goto out; /* the walk reports a missing blob with its layer */
 	if (lc__cache_blob_trusted(c, s, want, did)) {
+		ssize_t r = 1;
+
 		if (strcmp(did, d->diff_id) != 0)
 			goto out; /* the config claims another diff_id: let the walk say so */
+		blen = s->file_length;
+		while (nmagic < sizeof(magic) && (r = s->read(s, magic + nmagic,
+							     sizeof(magic) - nmagic)) > 0)
+			nmagic += (size_t)r;
 	} else {
 		/* Not known by identity (moved, copied, another archive): hashing the
 		 * compressed bytes is far cheaper than decompressing and scanning them. */
 		if (!lc__cache_blob_diff_id(c, want, did) || strcmp(did, d->diff_id) != 0)
 			goto out;
-		if (!hash_stream(s, d->digest ? d->size : -1, got) || strcmp(got, want) != 0)
+		if (!hash_stream(s, d->digest ? d->size : -1, got, &blen, magic, &nmagic) ||
+		    strcmp(got, want) != 0)
 			goto out;
 	}
 	rc = lc__cache_lookup(c, did, fingerprint, ix, (int)i, out, hit);
+	if (*hit) {
+		snprintf(out->blob_digest, sizeof(out->blob_digest), "%s", want);
+		out->blob_bytes = blen;
+		out->compression = codec_of(magic, nmagic);
+	}
 out:
 	if (s)
 		s->close(s);
