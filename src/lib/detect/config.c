@@ -102,8 +102,13 @@ static const text_rule text_rules[] = {
 	 "openssl[[:space:]]+(enc[[:space:]]+)?(-a|-base64|base64)[^|]*-d[^|]*\\|[[:space:]]*" SH
 	 END,
 	 {LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH}, b64_desc, b64_fix},
+	/* /dev/tcp alone is also how health checks probe a port without curl
+	 * ("</dev/tcp/localhost/8080"): a shell needs an interactive shell or the
+	 * descriptor duplicated onto it, and a host that is not this one (devtcp_remote). */
 	{"config.reverse_shell", "opens a reverse shell through /dev/tcp",
-	 "/dev/(tcp|udp)/[^[:space:]/]+/[0-9]+",
+	 "(" SH "[[:space:]]+-i[^|;]*[<>]&?[[:space:]]*/dev/(tcp|udp)/|/dev/(tcp|udp)/[^[:space:]/]+"
+	 "/[0-9]+[[:space:]]+[0-9]?[<>]&[[:space:]]*[0-9]|[0-9]+<>[[:space:]]*/dev/(tcp|udp)/.*"
+	 "(ba|da|z|k)?sh[^;|]*<&[[:space:]]*[0-9])",
 	 {LC_SEV_HIGH, LC_SEV_CRITICAL, LC_SEV_HIGH, LC_SEV_CRITICAL}, rs_desc, rs_fix},
 	{"config.reverse_shell", "connects a shell with netcat",
 	 "(^|[^a-z0-9_.-])(nc|ncat|netcat)(\\.traditional|\\.openbsd)?[[:space:]]([^|;&]*"
@@ -245,6 +250,48 @@ static lc_code emit(lc_emitter *em, const spot *sp, const char *rule, lc_severit
 	return lc__emit(em, &f);
 }
 
+/* Does any /dev/tcp or /dev/udp path in s name a host other than this one? */
+static bool devtcp_remote(const char *s)
+{
+	static const char *const local[] = {"localhost/", "127.", "0.0.0.0/", "::1/", "[::1]/",
+					    NULL};
+	bool remote = false;
+
+	for (const char *p = strstr(s, "/dev/"); p && !remote; p = strstr(p + 1, "/dev/")) {
+		if (strncmp(p + 5, "tcp/", 4) != 0 && strncmp(p + 5, "udp/", 4) != 0)
+			continue;
+		const char *host = p + 9;
+		bool is_local = false;
+		for (size_t i = 0; local[i] && !is_local; i++)
+			is_local = strncmp(host, local[i], strlen(local[i])) == 0;
+		remote = !is_local;
+	}
+	return remote;
+}
+
+/* LD_PRELOAD of a memory allocator or a known wrapper is a tuning choice (jemalloc in
+ * Ruby and Redis images, nss_wrapper on OpenShift), not a hook. */
+static bool benign_preload(const char *libs)
+{
+	static const char *const ok[] = {"libjemalloc", "libtcmalloc", "libmimalloc",
+					 "libnss_wrapper", "libeatmydata", NULL};
+	bool all = libs[0] != '\0';
+	char one[512];
+
+	for (const char *p = libs; *p && all;) {
+		size_t n = strcspn(p, ": \t\n");
+		snprintf(one, sizeof(one), "%.*s", (int)(n < 511 ? n : 511), p);
+		const char *base = strrchr(one, '/') ? strrchr(one, '/') + 1 : one;
+		bool known = n == 0;
+		for (size_t i = 0; ok[i] && !known; i++)
+			known = strncmp(base, ok[i], strlen(ok[i])) == 0;
+		all = known;
+		p += n;
+		p += strspn(p, ": \t\n");
+	}
+	return all;
+}
+
 /* Every rule over one string; one finding per rule id at this spot. */
 static lc_code check_text(const config_shared *s, lc_emitter *em, const spot *sp,
 			  const char *text)
@@ -270,6 +317,8 @@ static lc_code check_text(const config_shared *s, lc_emitter *em, const spot *sp
 		for (size_t j = 0; j < ndone; j++)
 			seen = seen || strcmp(done[j], r->id) == 0;
 		if (seen || regexec(&s->re[i], text, 1, &m, 0) != 0)
+			continue;
+		if (strstr(r->title, "/dev/tcp") && !devtcp_remote(text))
 			continue;
 		done[ndone++] = r->id;
 		char title[256];
@@ -442,10 +491,12 @@ static lc_code check_config(const config_shared *s, lc_emitter *em, const lc_vie
 		spot sp = {LC_SRC_CONFIG, key, -1, 0, NULL, W_DATA};
 		if (strncmp(e, "LD_PRELOAD=", 11) == 0 && e[11]) {
 			char ev[300];
+			bool benign = benign_preload(e + 11);
 			snprintf(ev, sizeof(ev), "%.290s", e);
-			rc = emit(em, &sp, "config.ld_preload", LC_SEV_HIGH,
-				  "the config's Env sets LD_PRELOAD for every process", ldp_desc, ldp_fix,
-				  ev, NULL);
+			rc = emit(em, &sp, "config.ld_preload", benign ? LC_SEV_LOW : LC_SEV_HIGH,
+				  benign ? "the config's Env preloads a known allocator or wrapper"
+					 : "the config's Env sets LD_PRELOAD for every process",
+				  ldp_desc, ldp_fix, ev, NULL);
 			continue;
 		}
 		rc = check_text(s, em, &sp, e);
@@ -907,14 +958,15 @@ static lc_code check_captures(const config_shared *s, lc_emitter *em, const lc_v
 		for (size_t i = 0, o = 0; i < len && o + 1 < sizeof(first); i++) {
 			if (buf[i] == '\n' && o)
 				break;
-			if (buf[i] > ' ' && buf[i] < 0x7f)
+			if ((buf[i] > ' ' || (o && buf[i] == ' ')) && buf[i] < 0x7f)
 				first[o++] = (char)buf[i];
 			first[o] = '\0';
 		}
 		if (first[0] && first[0] != '#') {
 			spot sp = {LC_SRC_FILE, "etc/ld.so.preload", layer, 0,
 				   layer_created_by(v->img, layer), W_FILE};
-			rc = emit(em, &sp, "config.ld_so_preload", LC_SEV_HIGH,
+			rc = emit(em, &sp, "config.ld_so_preload",
+				  benign_preload(first) ? LC_SEV_LOW : LC_SEV_HIGH,
 				  "etc/ld.so.preload preloads a library into every program", pre_desc,
 				  pre_fix, first, NULL);
 		}
