@@ -25,6 +25,8 @@ typedef struct lt_buf {
 
 static inline void lt_put(lt_buf *b, const void *d, size_t n)
 {
+	if (n == 0)
+		return;
 	if (b->n + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
 		while (cap < b->n + n)
@@ -207,7 +209,8 @@ static inline ssize_t lt_stream_read(lc_stream *s, void *buf, size_t len)
 		k = len;
 	if (m->chunk && k > m->chunk)
 		k = m->chunk;
-	memcpy(buf, m->p + m->pos, k);
+	if (k)
+		memcpy(buf, m->p + m->pos, k);
 	m->pos += k;
 	return (ssize_t)k;
 }
@@ -290,7 +293,7 @@ typedef struct lt_rec {
 	int64_t size;
 	char *link;
 	int layer;
-	const char *diff_id;
+	char diff_id[72]; /* copied: the claim lives in the image */
 	lt_buf data; /* content read through lc_content */
 	int content_rc; /* last lc_content result */
 } lt_rec;
@@ -325,7 +328,7 @@ static inline lc_code lt_on_entry(void *ud, const lc_entry *e, lc_content *c)
 	r->min = e->dev_minor;
 	r->link = e->link ? strdup(e->link) : NULL;
 	r->layer = e->layer;
-	r->diff_id = e->layer_diff_id;
+	snprintf(r->diff_id, sizeof(r->diff_id), "%s", e->layer_diff_id ? e->layer_diff_id : "");
 	if (c && lg->read_content) {
 		const uint8_t *b;
 		size_t l;
