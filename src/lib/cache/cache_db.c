@@ -334,13 +334,41 @@ static void stats_add(sqlite3 *db, const char *name, int64_t v)
 	sqlite3_finalize(st);
 }
 
+/* Write the pending LRU touches; inside the caller's transaction when in_txn. A failure
+ * only loses recency information, so it is not reported. Caller holds c->lock. */
+static void touches_flush(lc_cache *c, bool in_txn)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (!c->db || c->ntouch == 0)
+		goto out;
+	if (!in_txn && exec(c->db, "BEGIN IMMEDIATE") != SQLITE_OK)
+		goto out;
+	if (sqlite3_prepare_v2(c->db,
+			       "UPDATE layers SET last_used = max(last_used, ?1), hits = hits + 1 "
+			       "WHERE id = ?2", -1, &st, NULL) == SQLITE_OK) {
+		for (size_t i = 0; i < c->ntouch; i++) {
+			sqlite3_reset(st);
+			sqlite3_bind_int64(st, 1, c->touch_ms[i]);
+			sqlite3_bind_int64(st, 2, c->touch_id[i]);
+			sqlite3_step(st);
+		}
+	}
+	sqlite3_finalize(st);
+	if (!in_txn && exec(c->db, "COMMIT") != SQLITE_OK)
+		exec(c->db, "ROLLBACK");
+out:
+	c->ntouch = 0;
+}
+
 void lc__cache_close(lc_cache *c)
 {
 	if (!c)
 		return;
-	if (c->db && (c->hits || c->misses || c->stores || c->evictions)) {
+	if (c->db && (c->hits || c->misses || c->stores || c->evictions || c->ntouch)) {
 		/* One small write per scan instead of one per lookup. */
 		if (exec(c->db, "BEGIN IMMEDIATE") == SQLITE_OK) {
+			touches_flush(c, true);
 			stats_add(c->db, "hits", c->hits);
 			stats_add(c->db, "misses", c->misses);
 			stats_add(c->db, "stores", c->stores);
@@ -396,6 +424,7 @@ lc_code lc__cache_lookup(lc_cache *c, const char *diff_id, const char *fingerpri
 	size_t zlen = 0;
 	bool found = false;
 	char err[LC_CACHE_ERRSZ] = "";
+	lc_code drc = LC_EINTERNAL;
 
 	*hit = false;
 	memset(out, 0, sizeof(*out));
@@ -436,31 +465,31 @@ unlock:
 	st = NULL;
 	pthread_mutex_unlock(&c->lock);
 
-	if (z && lc__cache_decode(c->ctx, z, zlen, ix, layer, diff_id, out, err) == LC_OK)
-		*hit = true;
+	if (z) {
+		drc = lc__cache_decode(c->ctx, z, zlen, ix, layer, diff_id, out, err);
+		*hit = drc == LC_OK;
+	}
 
 	pthread_mutex_lock(&c->lock);
 	if (*hit) {
 		c->hits++;
-		/* LRU touch; if another process holds the write lock for long, the stale
-		 * timestamp costs only eviction order, so a failure here is ignored. */
-		e = c->db ? sqlite3_prepare_v2(c->db,
-					       "UPDATE layers SET last_used = ?1, hits = hits + 1 "
-					       "WHERE id = ?2", -1, &st, NULL)
-			  : SQLITE_MISUSE;
-		if (e == SQLITE_OK) {
-			sqlite3_bind_int64(st, 1, lc__cache_now_ms());
-			sqlite3_bind_int64(st, 2, id);
-			sqlite3_step(st);
-		}
+		/* The LRU touch waits for close (or the next store): a lookup never waits for
+		 * another process's write lock, and a warm scan writes once. */
+		if (c->ntouch == LC_CACHE_TOUCHES)
+			touches_flush(c, false);
+		c->touch_id[c->ntouch] = id;
+		c->touch_ms[c->ntouch] = lc__cache_now_ms();
+		c->ntouch++;
 	} else {
 		c->misses++;
 		if (err[0])
 			snprintf(c->errmsg, sizeof(c->errmsg), "%s", err);
-		/* A record that does not decode is dropped so the next store replaces it. */
-		e = found && c->db ? sqlite3_prepare_v2(c->db, "DELETE FROM layers WHERE id = ?1",
-							-1, &st, NULL)
-				   : SQLITE_MISUSE;
+		/* A record that does not decode is dropped so the next store replaces it
+		 * (not when only memory ran out: the record may be fine). */
+		e = found && drc == LC_EIMAGE && c->db
+			    ? sqlite3_prepare_v2(c->db, "DELETE FROM layers WHERE id = ?1", -1, &st,
+						 NULL)
+			    : SQLITE_MISUSE;
 		if (e == SQLITE_OK) {
 			sqlite3_bind_int64(st, 1, id);
 			sqlite3_step(st);
@@ -549,6 +578,7 @@ lc_code lc__cache_evict(lc_cache *c, int64_t max_bytes)
 	if (!c)
 		return LC_OK;
 	pthread_mutex_lock(&c->lock);
+	touches_flush(c, false);
 	if (c->db)
 		rc = evict_locked(c, max_bytes, -1, NULL, NULL);
 	pthread_mutex_unlock(&c->lock);
@@ -609,6 +639,9 @@ lc_code lc__cache_store(lc_cache *c, const char *diff_id, const char *fingerprin
 	}
 	sqlite3_finalize(st);
 	st = NULL;
+	/* Layers this scan used must not look old to the eviction that follows. */
+	if (e == SQLITE_OK)
+		touches_flush(c, true);
 	if (e == SQLITE_OK)
 		e = exec(c->db, "COMMIT");
 	if (e != SQLITE_OK) {

@@ -25,6 +25,9 @@
 
 #define LC_CACHE_DEFAULT_MAX_SIZE ((int64_t)2 << 30)
 
+/* LRU touches held in memory before one write (more than the layers of any image). */
+#define LC_CACHE_TOUCHES 1024
+
 #define LC_CACHE_ERRSZ 256 /* bytes of an error message buffer (err arguments, c->errmsg) */
 
 struct lc_cache {
@@ -36,6 +39,9 @@ struct lc_cache {
 	/* counted in memory, flushed once at close: a lookup stays read-only */
 	int64_t hits, misses, stores, evictions;
 	char errmsg[LC_CACHE_ERRSZ]; /* last failure of lookup/store/evict, under lock */
+	/* hits not yet written: a warm scan makes one write at the end, not one per layer */
+	int64_t touch_id[LC_CACHE_TOUCHES], touch_ms[LC_CACHE_TOUCHES];
+	size_t ntouch;
 };
 
 /* Serialise the records of `layer` from ix plus d into one zstd frame (malloc'd).
