@@ -361,6 +361,22 @@ static void test_umoci(void)
 	walk_done(w);
 	free(d.p);
 
+	/* A second archive hidden after the end blocks: readers stop, we warn. */
+	lt_buf hid = {0};
+	lt_raw_header(&hid, "visible", '0', 0, NULL);
+	lt_raw_end(&hid);
+	lt_raw_header(&hid, "hidden", '0', 0, NULL);
+	lt_raw_end(&hid);
+	for (int gz = 0; gz < 2; gz++) {
+		w = walk_blob(gz ? lt_gzip(hid.p, hid.n, 6) : lt_copy(&hid), &hid, NULL, 0, NULL,
+			      NULL);
+		TAP_OK(w->rc == LC_OK && lt_has_diag(&w->warn, "layer.data_after_end") &&
+			       w->log.n == 1,
+		       "data after the end blocks warned (%s)", gz ? "gzip" : "plain");
+		walk_done(w);
+	}
+	free(hid.p);
+
 	/* Empty streams */
 	lt_buf empty = {0};
 	w = walk_blob(lt_copy(&empty), &empty, NULL, 0, NULL, NULL);

@@ -143,6 +143,12 @@ typedef struct walk {
 	/* the entry being read, to tell a missing end from missing data */
 	int64_t data_start, got;
 	int64_t last_end; /* offset just past the last entry's padded data; -1 unknown */
+	bool cb_stopped;  /* the entry callback asked to stop (time bound, its own error) */
+	/* the last block handed to libarchive, to look at what follows the end blocks */
+	const uint8_t *blk;
+	size_t blk_len;
+	int64_t blk_off;
+	bool after_end; /* non-zero bytes after the end-of-archive blocks */
 	pathset seen;
 	char *pbuf, *lbuf;
 	size_t pbufsz, lbufsz;
@@ -205,6 +211,9 @@ static la_ssize_t tar_read_cb(struct archive *a, void *ud, const void **buf)
 	} else {
 		*buf = p;
 		rc = (la_ssize_t)len;
+		w->blk = p;
+		w->blk_len = len;
+		w->blk_off = lc__layer_reader_out_bytes(w->rd) - (int64_t)len;
 	}
 	return rc;
 }
@@ -273,6 +282,13 @@ static int classify(walk *w, fail_at at, const char *path, int64_t size, lc_code
 			     "layer %d is truncated inside the data of an entry (%lld of %lld bytes)",
 			     w->layer, (long long)w->got, (long long)size);
 		*rc = LC_EIMAGE;
+	} else if (w->stream_end && w->last_end >= 0 &&
+		   lc__layer_reader_out_bytes(w->rd) <= w->last_end) {
+		/* The same, found while libarchive skipped the padding of the last entry. */
+		lc__diag_add(w->warnings, "layer.tar_unterminated", w->layer, path,
+			     "layer %d ends right after the data of its last entry (no padding, "
+			     "no end-of-archive blocks)", w->layer);
+		complete = 1;
 	} else if (w->stream_end) {
 		lc__diag_add(w->errors, "layer.truncated", w->layer, path,
 			     "layer %d is truncated inside a tar header", w->layer);
@@ -408,6 +424,15 @@ out:
 	return v;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	/* word at a time would be faster; this runs on the tail of one layer only */
+	for (size_t i = 0; i < n; i++)
+		if (p[i])
+			return false;
+	return true;
+}
+
 static int64_t padded(int64_t n)
 {
 	return (n + 511) & ~(int64_t)511;
@@ -446,6 +471,11 @@ static lc_code walk_tar(walk *w, lc_layer_result *res, bool *complete)
 			if (w->last_end >= 0 && end <= w->last_end)
 				lc__diag_add(w->warnings, "layer.tar_unterminated", w->layer, NULL,
 					     "layer %d has no end-of-archive blocks", w->layer);
+			/* What libarchive read ahead past the end blocks is still in the
+			 * last block: a tar reader ignores it, so it must be zeros. */
+			if (w->blk && end >= w->blk_off && end < w->blk_off + (int64_t)w->blk_len)
+				w->after_end = !all_zero(w->blk + (end - w->blk_off),
+							 w->blk_len - (size_t)(end - w->blk_off));
 			*complete = true;
 			break;
 		}
@@ -487,6 +517,7 @@ static lc_code walk_tar(walk *w, lc_layer_result *res, bool *complete)
 							 e.type == LC_FT_REG ? &tc.base : NULL)
 					  : LC_OK;
 			res->entries++;
+			w->cb_stopped = rc != LC_OK;
 		}
 		if (rc != LC_OK)
 			break;
@@ -586,7 +617,12 @@ lc_code lc__layer_walk(lc_ctx *ctx, lc_image *img, size_t i, const lc_walk_cb *c
 		size_t l;
 		int r;
 		while ((r = pull(&w, &b, &l)) == 1)
-			;
+			if (!w.after_end && !all_zero(b, l))
+				w.after_end = true;
+		if (w.after_end)
+			lc__diag_add(warnings, "layer.data_after_end", w.layer, NULL,
+				     "layer %d carries data after its end-of-archive blocks; tar "
+				     "readers ignore it (hidden payload?)", w.layer);
 		if (r < 0) {
 			complete = complete && !w.limit_code;
 			classify(&w, AT_HEADER, NULL, 0, &rc);
@@ -594,7 +630,7 @@ lc_code lc__layer_walk(lc_ctx *ctx, lc_image *img, size_t i, const lc_walk_cb *c
 	}
 	/* A callback's own failure stops everything; otherwise read the blob to its end
 	 * so the blob digest can say whether a broken layer was also tampered with. */
-	if (w.rd && (rc == LC_OK || rc == LC_EIMAGE || rc == LC_EINCOMPLETE)) {
+	if (w.rd && !w.cb_stopped && (rc == LC_OK || rc == LC_EIMAGE || rc == LC_EINCOMPLETE)) {
 		raw_ok = lc__layer_reader_drain_raw(w.rd) == 0;
 		if (!raw_ok && !w.dec_err) {
 			lc__diag_add(errors, lc__layer_reader_errcode(w.rd), w.layer, NULL,
