@@ -94,6 +94,57 @@ out:
 	return out;
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A copy of v with object keys in sorted order, at every depth: details are built by
+ * detectors or loaded back from the layer cache, and the output must not depend on
+ * which. v is already escaped (keys hold no NUL). */
+static json_t *json_sorted(json_t *v)
+{
+	json_t *out = NULL;
+	const char **keys = NULL;
+	size_t n = 0;
+	bool bad = false;
+
+	if (json_is_array(v)) {
+		size_t i;
+		json_t *el;
+		out = json_array();
+		json_array_foreach(v, i, el)
+		{
+			if (!out || json_array_append_new(out, json_sorted(el)) != 0)
+				bad = true;
+		}
+		goto out;
+	}
+	if (!json_is_object(v)) {
+		out = json_incref(v);
+		goto out;
+	}
+	out = json_object();
+	keys = malloc((json_object_size(v) + 1) * sizeof(*keys));
+	if (!out || !keys) {
+		bad = true;
+		goto out;
+	}
+	for (void *it = json_object_iter(v); it; it = json_object_iter_next(v, it))
+		keys[n++] = json_object_iter_key(it);
+	qsort(keys, n, sizeof(*keys), key_cmp);
+	for (size_t i = 0; i < n && !bad; i++)
+		if (json_object_set_new(out, keys[i], json_sorted(json_object_get(v, keys[i]))) != 0)
+			bad = true;
+out:
+	free(keys);
+	if (bad && out) {
+		json_decref(out);
+		out = NULL;
+	}
+	return out;
+}
+
 static json_t *finding_json(const lc_finding *f)
 {
 	json_t *o = json_object();
@@ -116,9 +167,12 @@ static json_t *finding_json(const lc_finding *f)
 	put(o, "line", jint_or_null(f->line <= 0 ? 0 : f->line, 0), &bad);
 	put(o, "offset", jint_or_null(f->offset < 0 ? -1 : f->offset, -1), &bad);
 	put(o, "evidence", jstr(f->evidence), &bad);
-	if (f->details && json_is_object(f->details))
-		put(o, "details", lc__json_escape(f->details), &bad);
-	else
+	if (f->details && json_is_object(f->details)) {
+		json_t *esc = lc__json_escape(f->details);
+		put(o, "details", esc ? json_sorted(esc) : NULL, &bad);
+		if (esc)
+			json_decref(esc);
+	} else
 		put(o, "details", json_object(), &bad);
 	put(o, "remediation", jstr(f->remediation), &bad);
 	if (bad) {
