@@ -124,6 +124,25 @@ def skopeo_dir_all_multiarch(tmp):
     fails('dir:%s/dir' % tmp, EUSAGE, 'linux/amd64', 'linux/arm64', args=['--platform', 'linux/ppc64le'])
 
 
+@test
+def docker_schema2_shapes(tmp):
+    """Docker media types: schema 2 manifests and manifest lists, in a layout and in dir:."""
+    a = one_layer('amd', manifest_format='docker')
+    b = one_layer('arm', manifest_format='docker', platform=('linux', 'arm64'))
+    a.write_dir(tmp + '/dir')
+    a.write_oci(tmp + '/oci')
+    for ref in ('dir:%s/dir' % tmp, 'oci:%s/oci' % tmp):
+        doc = inspect_ok(ref)
+        eq(paths(doc), ['amd'], ref)
+    w.Layout().add(w.Index([a, b], media_type=w.MT_DOCKER_LIST), 'l').write_dir(tmp + '/list')
+    eq(paths(inspect_ok('oci:%s/list' % tmp, '--platform', 'linux/arm64')), ['arm'])
+    # schema 1 is refused clearly
+    c = one_layer()
+    c.manifest_raw = '{"schemaVersion": 1, "fsLayers": []}'
+    c.write_oci(tmp + '/s1')
+    fails('oci:%s/s1' % tmp, EIMAGE, 'schema 1')
+
+
 # ---- bare paths --------------------------------------------------------------------------
 @test
 def autodetect(tmp):
@@ -190,6 +209,11 @@ def oci_tags_and_indexes(tmp):
         eq(inspect_ok(ref + ':two')['image']['names'], ['two'])
         fails(ref + ':three', EUSAGE, 'three', 'one', 'two')
         fails(ref + ':@2', EUSAGE, '@2')
+    # one image under two tags is not ambiguous
+    w.Layout().add(a, 'latest').add(a, 'v1').write_dir(tmp + '/same')
+    doc = inspect_ok('oci:%s/same' % tmp)
+    eq(paths(doc), ['a'])
+    eq(sorted(doc['image']['names']), ['latest', 'v1'])
 
 
 @test

@@ -123,20 +123,31 @@ lc_code lc__layout_open(lc_blobsrc *b, const char *tag, long index)
 	} else {
 		/* Several entries: one multi-arch image (same name, platforms given) is chosen
 		 * by platform; several different images are ambiguous. */
-		bool one_image = true;
+		bool one_image = true, one_digest = true;
+		json_t *d0 = json_array_get(manifests, 0);
 
 		json_array_foreach(manifests, i, d) {
-			if (!same_str(ref_name(d), ref_name(json_array_get(manifests, 0))) ||
+			if (!same_str(ref_name(d), ref_name(d0)) ||
 			    !json_is_object(json_object_get(d, "platform")))
 				one_image = false;
+			/* One image under several tags is no ambiguity. */
+			if (!same_str(json_string_value(json_object_get(d, "digest")),
+				      json_string_value(json_object_get(d0, "digest"))))
+				one_digest = false;
 		}
-		if (!one_image) {
+		if (one_digest) {
+			desc = json_incref(d0);
+			json_array_foreach(manifests, i, d)
+				if (ref_name(d))
+					lc__image_add_name(img, ref_name(d));
+		} else if (!one_image) {
 			rc = lc__fail(ctx, LC_EUSAGE,
 				      "%s holds %zu images; name one with :TAG or :@N: %s", b->what, n,
 				      choices);
 			goto out;
+		} else {
+			sub = json_incref(idx);
 		}
-		sub = json_incref(idx);
 	}
 	if (!desc) {
 		json_t *pick;
