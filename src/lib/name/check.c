@@ -171,7 +171,8 @@ lc_code lc_name_check(lc_ctx *ctx, const char *ref, lc_report **out)
 		lc__fail(ctx, rc, "name check of '%s' failed: %s", ref, err[0] ? err : "error");
 		goto out;
 	}
-	qsort(rep->findings, rep->nfindings, sizeof(*rep->findings), by_severity);
+	if (rep->nfindings > 1)
+		qsort(rep->findings, rep->nfindings, sizeof(*rep->findings), by_severity);
 	*out = rep;
 	rep = NULL;
 out:
