@@ -10,7 +10,9 @@ import os
 import shutil
 import time
 
-from lctest import EIMAGE, EINTEGRITY, EUSAGE, OK, TestFailure, eq, inspect_json, main, \
+import subprocess
+
+from lctest import EIMAGE, EINTEGRITY, EUSAGE, OK, Skip, TestFailure, eq, inspect_json, main, \
     need_tool, run, sh, test
 import imgwriter as w
 
@@ -468,6 +470,27 @@ def symlinked_blob_refused(tmp):
         f.write('{"secret": true}')
     os.symlink(tmp + '/outside', cp)
     fails('oci:%s/oci' % tmp, EIMAGE, 'symbolic link')
+
+
+@test
+def rootfs_skips_mounted_proc(tmp):
+    """rootfs:/ of a live system must not wander into proc (proc/kcore claims 128 TB)."""
+    os.makedirs(tmp + '/root/proc')
+    os.makedirs(tmp + '/root/etc')
+    with open(tmp + '/root/etc/hostname', 'w') as f:
+        f.write('box\n')
+    os.symlink('/etc', tmp + '/root/hostetc')
+    if os.geteuid() != 0 or subprocess.run(['mount', '-t', 'proc', 'proc', tmp + '/root/proc'],
+                                           capture_output=True).returncode != 0:
+        raise Skip('cannot mount proc here')
+    try:
+        rc, doc = inspect_json('rootfs:%s/root' % tmp, '--files')
+    finally:
+        subprocess.run(['umount', tmp + '/root/proc'])
+    eq(rc, OK)
+    eq(paths(doc), ['etc', 'etc/hostname', 'hostetc', 'proc'])
+    if 'rootfs.pseudo_fs' not in [x['code'] for x in doc['warnings']]:
+        raise TestFailure('no rootfs.pseudo_fs warning: %r' % doc['warnings'])
 
 
 @test

@@ -2,7 +2,8 @@
  * rootfs.c - the rootfs:DIR transport: a plain root filesystem scanned as one pseudo-layer.
  * The walk never follows a symlink and never leaves the directory (openat with O_NOFOLLOW
  * everywhere, fstatat without following), is bounded in depth, path length and entries,
- * and never opens device nodes, FIFOs or sockets: a real root holds dev/ and proc links.
+ * never opens device nodes, FIFOs or sockets (a real root holds dev/ and proc links), and
+ * does not descend into kernel file systems (proc, sys) mounted inside it.
  */
 #include "source.h"
 
@@ -13,7 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -36,6 +39,7 @@ typedef struct walker {
 	uint8_t *buf;
 	int64_t entries, maxentries, pathmax, linkmax, bytes, maxbytes;
 	bool over_bytes;
+	dev_t root_dev;
 } walker;
 
 typedef struct file_content {
@@ -110,6 +114,33 @@ static int content_next(lc_content *c, const uint8_t **buf, size_t *len, int64_t
 	fc->off += n;
 	*len = (size_t)n;
 	return 1;
+}
+
+/* Kernel views mounted inside a root (proc, sys, ...): not the image's files, and some
+ * are endless (proc/kcore claims 128 TB). Checked only where the device changes. */
+static bool pseudo_fs(int fd)
+{
+	struct statfs sf;
+
+	if (fstatfs(fd, &sf) < 0)
+		return false;
+	switch ((unsigned long)sf.f_type) {
+	case PROC_SUPER_MAGIC:
+	case SYSFS_MAGIC:
+	case DEVPTS_SUPER_MAGIC:
+	case CGROUP_SUPER_MAGIC:
+	case CGROUP2_SUPER_MAGIC:
+	case DEBUGFS_MAGIC:
+	case TRACEFS_MAGIC:
+	case SECURITYFS_MAGIC:
+	case BPF_FS_MAGIC:
+	case PSTOREFS_MAGIC:
+	case EFIVARFS_MAGIC:
+	case BINFMTFS_MAGIC:
+		return true;
+	default:
+		return false;
+	}
 }
 
 static int name_cmp(const void *a, const void *b)
@@ -301,6 +332,10 @@ static lc_code walk_one(walker *w, int dirfd, const char *name, size_t plen, int
 		rwarn(w, "rootfs.changed", "directory changed while scanning; not walked");
 		goto out;
 	}
+	if (st2.st_dev != w->root_dev && pseudo_fs(fd)) {
+		rwarn(w, "rootfs.pseudo_fs", "a kernel file system (proc, sys, ...) is mounted here; not walked");
+		goto out;
+	}
 	rc = walk_dir_fd(w, fd, newlen, depth + 1);
 out:
 	if (fd >= 0)
@@ -342,6 +377,12 @@ static lc_code rootfs_walk(lc_image *img, size_t i, lc_walk_cb *cb)
 	if (fd < 0) {
 		rc = lc__fail(ctx, LC_EIMAGE, "rootfs %s: cannot open: %s", w.st->dir, strerror(errno));
 		goto out;
+	}
+	{
+		struct stat rs;
+
+		if (fstat(fd, &rs) == 0)
+			w.root_dev = rs.st_dev;
 	}
 	rc = walk_dir_fd(&w, fd, 0, 0);
 out:
