@@ -35,8 +35,55 @@ static void explain_case(const char *name, const char *real, int dist, const cha
 	       real, dist, edit, d, buf);
 }
 
+
+static int alarms;
+static lc_code count_alarm(void *ud, const lc_nameref *r, const lc_name_verdict *v)
+{
+	(void)ud;
+	(void)r;
+	if (v->severity >= LC_SEV_LOW)
+		alarms++;
+	return LC_OK;
+}
+
+/* Every official name, bare and under library/, every retired name bare, and a
+ * repository under every publisher namespace: no alarm at all. */
+static void sweep(void)
+{
+	char ref[LC_NAME_MAX * 2], err[256];
+	int bad = 0;
+	for (size_t i = 0; i < lc__names_count(LC_NAMES_OFFICIAL); i++) {
+		const char *n = lc__names_get(LC_NAMES_OFFICIAL, i);
+		alarms = 0;
+		lc__name_judge(NULL, n, count_alarm, NULL, err, sizeof(err));
+		snprintf(ref, sizeof(ref), "docker.io/library/%s:latest", n);
+		lc__name_judge(NULL, ref, count_alarm, NULL, err, sizeof(err));
+		if (alarms) {
+			printf("# alarm on official %s\n", n);
+			bad++;
+		}
+	}
+	for (size_t i = 0; i < lc__names_count(LC_NAMES_RETIRED); i++) {
+		alarms = 0;
+		lc__name_judge(NULL, lc__names_get(LC_NAMES_RETIRED, i), count_alarm, NULL, err,
+			       sizeof(err));
+		bad += alarms;
+	}
+	for (size_t i = 0; i < lc__names_count(LC_NAMES_PUBLISHERS); i++) {
+		alarms = 0;
+		snprintf(ref, sizeof(ref), "%s/nginx", lc__names_get(LC_NAMES_PUBLISHERS, i));
+		lc__name_judge(NULL, ref, count_alarm, NULL, err, sizeof(err));
+		if (alarms) {
+			printf("# alarm on publisher %s\n", ref);
+			bad++;
+		}
+	}
+	TAP_OK(bad == 0, "no alarm on official, retired or publisher names (%d)", bad);
+}
+
 int main(void)
 {
+	sweep();
 	parse_case("ubuntu", "docker.io", "library/ubuntu", "", true);
 	parse_case("ubuntu:22.04", "docker.io", "library/ubuntu", "22.04", true);
 	parse_case("docker://ubuntu", "docker.io", "library/ubuntu", "", true);

@@ -329,13 +329,14 @@ out:
 	return;
 }
 
-/* Namespaces are people's user names: two edits away from a six-letter publisher is
- * where ordinary names live ("hacker" and "docker"), so a namespace needs seven letters
- * before a distance of 2 counts. */
+/* Namespaces are people's user names, and short ones sit one edit from each other
+ * ("king" and "kong", "toby" and "moby"; "hacker" is two from "docker"): against a
+ * publisher namespace a distance of 1 needs five letters and 2 needs seven. Lookalike
+ * characters and delimiter changes count at any length. */
 static int dl_allowed_namespace(const char *real)
 {
 	size_t m = strlen(real);
-	return m >= 7 ? 2 : m >= 4 ? 1 : 0;
+	return m >= 7 ? 2 : m >= 5 ? 1 : 0;
 }
 
 static bool better(const match *a, const match *b)
