@@ -28,7 +28,9 @@ the named tests. In meson:
 
 Environment: LAOCOON (the binary; default build/laocoon of the repo), LAOCOON_SRC (the
 repo; default found from this file), LAOCOON_SHARED (reference data; default the `shared`
-directory next to the repo root), LCTEST_KEEP=1 keeps temp directories.
+directory next to the repo root), LCTEST_KEEP=1 keeps temp directories. run() gives each
+test its own layer cache (LAOCOON_CACHE_DIR in the test's temp directory) unless the
+environment sets one.
 
 Helpers: run(args, input=None, timeout=120, env=None) -> CompletedProcess (text, with
 undecodable bytes as surrogates) running $LAOCOON; scan_json(ref, *args) and
@@ -115,7 +117,8 @@ def sh(cmd, input=None, timeout=300, check=True, env=None, cwd=None):
 def run(args, input=None, timeout=120, env=None):
     """Run laocoon with args; returns CompletedProcess (stdout/stderr as str)."""
     e = dict(os.environ)
-    e.setdefault('LAOCOON_CACHE_DIR', os.path.join(_tmp_root(), 'cache'))
+    # one layer cache per test: repeated scans inside a test use it, tests stay independent
+    e.setdefault('LAOCOON_CACHE_DIR', os.path.join(_cur_tmp or _tmp_root(), '.laocoon-cache'))
     if env:
         e.update(env)
     return sh([LAOCOON] + [str(a) for a in args], input=input, timeout=timeout, check=False,
@@ -201,6 +204,7 @@ def need_tool(name):
 
 
 _tmproot = None
+_cur_tmp = None
 
 
 def _tmp_root():
@@ -223,11 +227,13 @@ def main():
     _discover(mod)
     only = set(sys.argv[1:])
     tests = [(n, f) for n, f in _tests if not only or n in only]
+    global _cur_tmp
     failed = 0
     sys.stdout.reconfigure(errors='backslashreplace')
     for i, (name, fn) in enumerate(tests, 1):
         _log.clear()
         tmp = tempfile.mkdtemp(prefix=name[:40] + '-', dir=_tmp_root())
+        _cur_tmp = tmp
         t0 = time.time()
         try:
             nparams = len(inspect.signature(fn).parameters)
