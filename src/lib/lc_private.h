@@ -787,4 +787,124 @@ json_t *lc__name_details(const lc_nameref *r, const lc_name_verdict *v, const ch
 extern const lc_detector lc__det_name;
 extern const lc_detector lc__det_config;
 
+/* ---- malware ---- */
+/* Miner, IOC, hash-list and placement helpers (src/lib/malware/); the detectors are
+ * detect/yara.c, miner.c, miner_config.c, ioc.c, hashes.c, placement.c, dropper.c. */
+
+/* wallet.c: Monero addresses validated by block base58, prefix and Keccak checksum. */
+typedef enum lc_wallet_kind {
+	LC_WALLET_NONE = 0,
+	LC_WALLET_XMR,
+	LC_WALLET_XMR_SUBADDRESS,
+	LC_WALLET_XMR_INTEGRATED
+} lc_wallet_kind;
+lc_wallet_kind lc__wallet_check(const char *s, size_t len);
+const char *lc__wallet_kind_name(lc_wallet_kind k);
+bool lc__is_base58_char(int ch);
+void lc__keccak256(const uint8_t *in, size_t len, uint8_t out[32]);
+
+/* base64.c */
+bool lc__is_base64_char(int ch);
+/* Bytes written (at most cap), or (size_t)-1 on a character outside the alphabet. */
+size_t lc__base64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+/* The characters of base64(P + s) that depend only on s, for a prefix of shift bytes. */
+size_t lc__base64_core(const char *s, size_t shift, char *out, size_t cap);
+
+/* miner_text.c: miner rules over text (config strings, history, script lines). */
+typedef struct lc_miner_hit {
+	const char *rule_id;   /* "miner.stratum_url", "miner.wallet", "miner.flags",
+				  "miner.pool_option", "miner.name", "miner.base64_command" */
+	lc_severity severity;
+	char title[96];
+	size_t offset, length; /* in the text given: the match, or the whole encoded run */
+	bool encoded;          /* found by decoding a base64 run */
+	char inner_rule[32];   /* for encoded hits: the rule that matched the decoded text */
+	char evidence[128];    /* printable ASCII (decoded text for encoded hits) */
+} lc_miner_hit;
+/* Return false to stop the scan. */
+typedef bool (*lc_miner_hit_fn)(void *ud, const lc_miner_hit *h);
+/* Calls fn for every hit; returns the number of hits. Needs no loaded state. */
+size_t lc__miner_scan_text(const char *text, size_t len, lc_miner_hit_fn fn, void *ud);
+
+/* miner_config.c: does this JSON/INI/YAML text configure a miner? Returns the number
+ * of miner keys seen when it does (names listed in keys, comma-separated), else 0. */
+int lc__miner_config_check(const char *buf, size_t len, char *keys, size_t keyssz);
+
+/* dropper_text.c: download-and-run in scripts (curl|wget ... | sh, chmod +x of a
+ * download, base64 -d | sh). Calls fn like lc__miner_scan_text (line = 1-based). */
+typedef struct lc_dropper_hit {
+	const char *rule_id;
+	const char *title;
+	size_t offset, length;
+	int64_t line;
+	char evidence[128];
+} lc_dropper_hit;
+typedef bool (*lc_dropper_hit_fn)(void *ud, const lc_dropper_hit *h);
+size_t lc__dropper_scan_text(const char *text, size_t len, lc_dropper_hit_fn fn, void *ud);
+
+/* ioc_feed.c: indicators of compromise from feeds (plain, maltrail, hosts, CSV). */
+typedef enum lc_ioc_kind {
+	LC_IOC_HOST = 0, /* the host and every host under it */
+	LC_IOC_PARENT,   /* only host names under it (dynamic-DNS providers) */
+	LC_IOC_IPV4,
+	LC_IOC_IPV6,
+	LC_IOC_IPPORT    /* "a.b.c.d:port" */
+} lc_ioc_kind;
+typedef struct lc_ioc {
+	char *value;      /* lower case */
+	lc_ioc_kind kind;
+	uint32_t category; /* index into set->categories */
+	uint32_t source;   /* index into set->sources (feed and family) */
+} lc_ioc;
+typedef struct lc_ioc_set {
+	lc_ioc *v;
+	size_t n, cap;
+	lc_strlist categories, sources;
+	size_t skipped; /* lines that held no usable indicator (paths, junk) */
+} lc_ioc_set;
+/* Parse one feed; category overrides the feed's own (NULL: from the feed, else
+ * "suspicious"). Returns LC_OK, LC_EUSAGE (message in err) or LC_EINTERNAL. */
+lc_code lc__ioc_feed_parse(lc_ioc_set *set, const char *buf, size_t len, const char *feed_name,
+			   const char *category, char *err, size_t errsz);
+/* Sort, drop duplicates (keeping the most severe category). */
+void lc__ioc_set_finish(lc_ioc_set *set);
+void lc__ioc_set_free(lc_ioc_set *set);
+/* Canonical category and severity ("mining_pool" CRITICAL, "dynamic_dns" MEDIUM ...). */
+const char *lc__ioc_category_canonical(const char *name);
+lc_severity lc__ioc_category_severity(const char *canonical);
+/* After finish: the indicator for a host name (exact or a parent), IP or ip:port. */
+const lc_ioc *lc__ioc_lookup(const lc_ioc_set *set, const char *token, size_t len);
+/* Label-boundary check for a host/IP match at [start, end) of buf (the indicator). */
+bool lc__ioc_boundary_ok(const lc_ioc *ioc, const uint8_t *buf, size_t len, size_t start,
+			 size_t end);
+
+/* hashdb.c: known-bad hash lists (ClamAV .hsb/.hdb HASH:SIZE:NAME, plain lists). */
+typedef struct lc_hash_entry {
+	uint8_t digest[32];
+	uint8_t dlen;     /* 16 md5, 20 sha1, 32 sha256 */
+	int64_t size;     /* -1 when the list gives none */
+	uint32_t name;    /* index into db->names */
+	uint32_t source;  /* index into db->sources */
+} lc_hash_entry;
+typedef struct lc_hashdb {
+	lc_hash_entry *v;
+	size_t n, cap;
+	int64_t *sizes;  /* sorted, unique */
+	size_t nsizes;
+	bool any_unsized;
+	bool has_len[3]; /* md5, sha1, sha256 present */
+	lc_strlist names, sources;
+} lc_hashdb;
+lc_code lc__hashdb_parse(lc_hashdb *db, const char *buf, size_t len, const char *source,
+			 char *err, size_t errsz);
+void lc__hashdb_finish(lc_hashdb *db);
+void lc__hashdb_free(lc_hashdb *db);
+bool lc__hashdb_wants_size(const lc_hashdb *db, int64_t size);
+const lc_hash_entry *lc__hashdb_lookup(const lc_hashdb *db, const uint8_t *digest, size_t dlen,
+				       int64_t size);
+/* feed_file.c: read a user's rule/feed/list file whole (at most max bytes);
+ * LC_EUSAGE naming the file when it cannot. *out is NUL-terminated, free() it. */
+lc_code lc__malware_read_file(lc_ctx *ctx, const char *what, const char *path, size_t max,
+			      char **out, size_t *outlen);
+
 #endif

@@ -8,12 +8,26 @@
 #include <string.h>
 
 extern const lc_detector lc__det_permissions;
+extern const lc_detector lc__det_yara;
+extern const lc_detector lc__det_miner;
+extern const lc_detector lc__det_miner_config;
+extern const lc_detector lc__det_ioc;
+extern const lc_detector lc__det_hashes;
+extern const lc_detector lc__det_placement;
+extern const lc_detector lc__det_dropper;
 
 const lc_detector *const lc__detectors[] = {
 	&lc__det_permissions,
 	&lc__det_secrets,
 	&lc__det_name,
 	&lc__det_config,
+	&lc__det_yara,
+	&lc__det_miner,
+	&lc__det_miner_config,
+	&lc__det_ioc,
+	&lc__det_hashes,
+	&lc__det_placement,
+	&lc__det_dropper,
 	NULL,
 };
 

@@ -1,0 +1,549 @@
+/*
+ * yara.c - YARA rules over every regular file: the embedded default rules (data/yara/,
+ * miners and Linux malware families, EICAR) plus every --yara-rules FILE or DIRECTORY.
+ * Rules are compiled once per context and shared; each worker has its own scanner.
+ * YARA re-reads blocks, so it gets the whole file: from the scan's buffer up to the
+ * file-buffer limit, and from a private temporary file (never an image path) beyond.
+ */
+#include "lc_private.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yara.h>
+
+/* Larger files are not scanned by YARA (a warning says so); the other detectors
+ * still see them. */
+#define YARA_SPILL_MAX (1024ll << 20)
+/* Per file; a rule that takes longer is broken or attacked. */
+#define YARA_TIMEOUT_S 60
+/* Directory walk bounds for --yara-rules DIR. */
+#define RULES_DIR_DEPTH 4
+#define RULES_DIR_FILES 10000
+#define RULES_FILE_MAX (64u << 20)
+#define EVIDENCE_MAX 96
+
+extern const lc_detector lc__det_yara;
+
+static const char *const default_rule_files[] = {"yara/miners.yar", "yara/linux_malware.yar",
+						 "yara/eicar.yar", NULL};
+
+/* yr_initialize/yr_finalize are process-wide: count the contexts using them. */
+static pthread_mutex_t yr_lock = PTHREAD_MUTEX_INITIALIZER;
+static int yr_refs;
+
+typedef struct ys {
+	YR_RULES *rules;
+	bool acquired;
+	int64_t buf_limit; /* the scan's file-buffer limit: larger files are spilled */
+} ys;
+
+typedef struct yw {
+	YR_SCANNER *scanner;
+	/* spill of a file larger than the buffer limit */
+	char dir[4096];
+	char file[4200];
+	int fd;
+	bool spilling, spill_failed;
+	int64_t spilled;
+	/* per-scan callback state */
+	lc_emitter *em;
+	const lc_entry *e;
+	lc_code rc;
+} yw;
+
+typedef struct compile_state {
+	const char *name; /* current file or embedded rule set */
+	char msg[1024];
+	int errors;
+} compile_state;
+
+static bool yr_acquire(void)
+{
+	bool ok = true;
+	pthread_mutex_lock(&yr_lock);
+	if (yr_refs == 0 && yr_initialize() != ERROR_SUCCESS)
+		ok = false;
+	if (ok)
+		yr_refs++;
+	pthread_mutex_unlock(&yr_lock);
+	return ok;
+}
+
+static void yr_release(void)
+{
+	pthread_mutex_lock(&yr_lock);
+	if (yr_refs > 0 && --yr_refs == 0)
+		yr_finalize();
+	pthread_mutex_unlock(&yr_lock);
+}
+
+static void compile_cb(int level, const char *file, int line, const YR_RULE *rule,
+		       const char *message, void *ud)
+{
+	compile_state *cs = ud;
+	(void)rule;
+	if (level != YARA_ERROR_LEVEL_ERROR)
+		return; /* warnings (slow rules) do not stop a scan */
+	if (cs->errors++ == 0)
+		snprintf(cs->msg, sizeof cs->msg, "%s:%d: %s", file ? file : cs->name, line, message);
+}
+
+static bool rule_file_name(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 4 && strcmp(name + n - 4, ".yar") == 0) ||
+	       (n > 5 && strcmp(name + n - 5, ".yara") == 0);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static lc_code add_rules_file(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, const char *path)
+{
+	lc_code rc = LC_OK;
+	FILE *f = fopen(path, "r");
+	struct stat st;
+	if (!f || fstat(fileno(f), &st) != 0) {
+		rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (st.st_size > (off_t)RULES_FILE_MAX) {
+		rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: larger than %u bytes", path,
+			      RULES_FILE_MAX);
+		goto out;
+	}
+	cs->name = path;
+	/* the user's rules get a namespace each, so their names cannot clash with ours */
+	if (yr_compiler_add_file(c, f, path, path) != 0 || cs->errors)
+		rc = lc__fail(ctx, LC_EUSAGE, "YARA rules %s", cs->msg[0] ? cs->msg : path);
+out:
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+static lc_code add_rules_path(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, const char *path,
+			      int depth, size_t *nfiles)
+{
+	lc_code rc = LC_OK;
+	struct stat st;
+	DIR *d = NULL;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	if (stat(path, &st) != 0) {
+		rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (++*nfiles > RULES_DIR_FILES) {
+			rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules: more than %d rule files", RULES_DIR_FILES);
+			goto out;
+		}
+		rc = add_rules_file(ctx, c, cs, path);
+		goto out;
+	}
+	if (depth > RULES_DIR_DEPTH)
+		goto out;
+	d = opendir(path);
+	if (!d) {
+		rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: %s", path, strerror(errno));
+		goto out;
+	}
+	/* sorted, so the same directory always compiles to the same rules */
+	while ((de = readdir(d)) != NULL) {
+		char *full;
+		struct stat cst;
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&full, "%s/%s", path, de->d_name) < 0) {
+			rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+			goto out;
+		}
+		if (stat(full, &cst) != 0 || (!S_ISDIR(cst.st_mode) && !rule_file_name(de->d_name))) {
+			free(full);
+			continue;
+		}
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 32;
+			char **nn = realloc(names, nc * sizeof *nn);
+			if (!nn || nc > RULES_DIR_FILES) {
+				free(nn == names ? NULL : nn);
+				free(full);
+				rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: too many entries", path);
+				goto out;
+			}
+			names = nn;
+			cap = nc;
+		}
+		names[n++] = full;
+	}
+	qsort(names, n, sizeof *names, name_cmp);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = add_rules_path(ctx, c, cs, names[i], depth + 1, nfiles);
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+static lc_code load(lc_ctx *ctx, void **shared)
+{
+	lc_code rc = LC_OK;
+	ys *s = calloc(1, sizeof *s);
+	YR_COMPILER *c = NULL;
+	compile_state cs;
+	size_t nfiles = 0;
+
+	memset(&cs, 0, sizeof cs);
+	if (!s) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto out;
+	}
+	if (!yr_acquire()) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cannot initialise libyara");
+		goto out;
+	}
+	s->acquired = true;
+	s->buf_limit = lc__limit(ctx, LC_LIM_FILE_BUFFER);
+	if (yr_compiler_create(&c) != ERROR_SUCCESS) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cannot create a YARA compiler");
+		goto out;
+	}
+	yr_compiler_set_callback(c, compile_cb, &cs);
+	/* the file being scanned, for rules that want to look at names */
+	if (yr_compiler_define_string_variable(c, "filepath", "") != ERROR_SUCCESS ||
+	    yr_compiler_define_string_variable(c, "filename", "") != ERROR_SUCCESS ||
+	    yr_compiler_define_string_variable(c, "extension", "") != ERROR_SUCCESS) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cannot define YARA external variables");
+		goto out;
+	}
+	for (int i = 0; default_rule_files[i]; i++) {
+		size_t len;
+		const uint8_t *src = lc__data_get(default_rule_files[i], &len);
+		if (!src)
+			continue;
+		cs.name = default_rule_files[i];
+		if (yr_compiler_add_string(c, (const char *)src, "laocoon") != 0 || cs.errors) {
+			rc = lc__fail(ctx, LC_EINTERNAL, "embedded YARA rules %s", cs.msg);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < ctx->yara_rules.n && !rc; i++)
+		rc = add_rules_path(ctx, c, &cs, ctx->yara_rules.v[i], 0, &nfiles);
+	if (rc)
+		goto out;
+	if (yr_compiler_get_rules(c, &s->rules) != ERROR_SUCCESS) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cannot build the YARA rules");
+		goto out;
+	}
+out:
+	if (c)
+		yr_compiler_destroy(c);
+	if (rc && s) {
+		if (s->acquired)
+			yr_release();
+		free(s);
+		s = NULL;
+	}
+	*shared = s;
+	return rc;
+}
+
+static void unload(void *shared)
+{
+	ys *s = shared;
+	if (!s)
+		return;
+	if (s->rules)
+		yr_rules_destroy(s->rules);
+	if (s->acquired)
+		yr_release();
+	free(s);
+}
+
+static lc_code worker_new(void *shared, void **worker)
+{
+	ys *s = shared;
+	yw *w = calloc(1, sizeof *w);
+	lc_code rc = LC_OK;
+	if (!w) {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
+	w->fd = -1;
+	if (yr_scanner_create(s->rules, &w->scanner) != ERROR_SUCCESS) {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
+	yr_scanner_set_flags(w->scanner, SCAN_FLAGS_FAST_MODE);
+	yr_scanner_set_timeout(w->scanner, YARA_TIMEOUT_S);
+out:
+	if (rc && w) {
+		free(w);
+		w = NULL;
+	}
+	*worker = w;
+	return rc;
+}
+
+static void spill_cleanup(yw *w)
+{
+	if (w->fd >= 0) {
+		close(w->fd);
+		w->fd = -1;
+		unlink(w->file);
+	}
+	if (w->dir[0]) {
+		rmdir(w->dir);
+		w->dir[0] = '\0';
+	}
+}
+
+static void worker_free(void *worker)
+{
+	yw *w = worker;
+	if (!w)
+		return;
+	if (w->scanner)
+		yr_scanner_destroy(w->scanner);
+	spill_cleanup(w);
+	free(w);
+}
+
+static const char *meta_string(const YR_RULE *rule, const char *name)
+{
+	const YR_META *meta;
+	yr_rule_metas_foreach(rule, meta)
+	{
+		if (meta->type == META_TYPE_STRING && strcmp(meta->identifier, name) == 0)
+			return meta->string;
+	}
+	return NULL;
+}
+
+/* "$s1: <bytes>" of the first match, printable. */
+static void first_match(YR_SCAN_CONTEXT *sctx, const YR_RULE *rule, char *out, size_t outsz,
+			int64_t *offset)
+{
+	const YR_STRING *str;
+	out[0] = '\0';
+	*offset = -1;
+	yr_rule_strings_foreach(rule, str)
+	{
+		const YR_MATCH *m;
+		yr_string_matches_foreach(sctx, str, m)
+		{
+			size_t n = (size_t)m->data_length, k;
+			if (n > EVIDENCE_MAX)
+				n = EVIDENCE_MAX;
+			k = (size_t)snprintf(out, outsz, "%s: ", str->identifier);
+			for (size_t i = 0; i < n && k + 1 < outsz; i++) {
+				uint8_t ch = m->data[i];
+				out[k++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '.';
+			}
+			out[k < outsz ? k : outsz - 1] = '\0';
+			*offset = m->base + m->offset;
+			return;
+		}
+	}
+}
+
+static int scan_cb(YR_SCAN_CONTEXT *sctx, int message, void *data, void *ud)
+{
+	yw *w = ud;
+	const YR_RULE *rule = data;
+	const char *sev_s, *desc, *ref, *author;
+	char ev[EVIDENCE_MAX + 80], title[300];
+	char *esc;
+	int sev;
+	int64_t off;
+	json_t *d, *tags;
+	const char *tag;
+	lc_finding_in f;
+
+	if (message != CALLBACK_MSG_RULE_MATCHING)
+		return CALLBACK_CONTINUE;
+	sev_s = meta_string(rule, "severity");
+	sev = sev_s ? lc_severity_parse(sev_s) : -1;
+	if (sev <= 0)
+		sev = LC_SEV_HIGH;
+	desc = meta_string(rule, "description");
+	ref = meta_string(rule, "reference");
+	author = meta_string(rule, "author");
+	first_match(sctx, rule, ev, sizeof ev, &off);
+	esc = lc__escape(ev, strlen(ev));
+	snprintf(title, sizeof title, "YARA rule %s%s%s", rule->identifier, desc ? ": " : "",
+		 desc ? desc : "");
+	d = json_object();
+	json_object_set_new(d, "rule", json_string(rule->identifier));
+	json_object_set_new(d, "namespace", json_string(rule->ns->name));
+	if (author)
+		json_object_set_new(d, "author", json_string(author));
+	if (ref)
+		json_object_set_new(d, "reference", json_string(ref));
+	tags = json_array();
+	yr_rule_tags_foreach(rule, tag)
+	{
+		json_array_append_new(tags, json_string(tag));
+	}
+	json_object_set_new(d, "tags", tags);
+	memset(&f, 0, sizeof f);
+	f.rule_id = rule->identifier;
+	f.severity = (lc_severity)sev;
+	f.title = title;
+	f.description = desc ? desc : "The file matches a YARA rule.";
+	f.source = LC_SRC_FILE;
+	f.layer = -1;
+	f.offset = off;
+	f.evidence = esc ? esc : ev;
+	f.remediation = "Remove the file and find out how it got into the image.";
+	f.details = d;
+	w->rc = lc__emit(w->em, &f);
+	free(esc);
+	return w->rc == LC_OK ? CALLBACK_CONTINUE : CALLBACK_ABORT;
+}
+
+static void set_externals(yw *w, const lc_entry *e)
+{
+	const char *base = strrchr(e->path, '/'), *dot;
+	base = base ? base + 1 : e->path;
+	dot = strrchr(base, '.');
+	yr_scanner_define_string_variable(w->scanner, "filepath", e->path);
+	yr_scanner_define_string_variable(w->scanner, "filename", base);
+	yr_scanner_define_string_variable(w->scanner, "extension", dot && dot != base ? dot + 1 : "");
+}
+
+static void scan_result(yw *w, int r, const lc_entry *e)
+{
+	if (r == ERROR_SCAN_TIMEOUT)
+		lc__scan_warn(w->em->scan, "yara.timeout", e->layer, e->path,
+			      "YARA gave up on this file after %d seconds", YARA_TIMEOUT_S);
+	else if (r != ERROR_SUCCESS && r != ERROR_CALLBACK_ERROR)
+		lc__scan_warn(w->em->scan, "yara.error", e->layer, e->path, "YARA scan failed (error %d)",
+			      r);
+}
+
+static lc_code on_file(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
+		       const uint8_t *buf, size_t len, bool truncated)
+{
+	yw *w = worker;
+	int r;
+	(void)shared;
+	/* a file beyond the buffer limit is scanned whole from its spill (on_chunk) */
+	if (truncated && e->size > (int64_t)len)
+		return LC_OK;
+	w->em = em;
+	w->e = e;
+	w->rc = LC_OK;
+	set_externals(w, e);
+	yr_scanner_set_callback(w->scanner, scan_cb, w);
+	r = yr_scanner_scan_mem(w->scanner, buf, len);
+	scan_result(w, r, e);
+	return w->rc;
+}
+
+static bool spill_open(yw *w)
+{
+	const char *tmp = getenv("TMPDIR");
+	if (w->fd >= 0)
+		return ftruncate(w->fd, 0) == 0;
+	if (!tmp || !*tmp || strlen(tmp) > 3000)
+		tmp = "/tmp";
+	/* a private directory: nobody can swap the file under us, no image name is used */
+	snprintf(w->dir, sizeof w->dir, "%s/laocoon-yara-XXXXXX", tmp);
+	if (!mkdtemp(w->dir)) {
+		w->dir[0] = '\0';
+		return false;
+	}
+	snprintf(w->file, sizeof w->file, "%s/spill", w->dir);
+	w->fd = open(w->file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (w->fd < 0) {
+		rmdir(w->dir);
+		w->dir[0] = '\0';
+		return false;
+	}
+	return true;
+}
+
+static lc_code on_chunk(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
+			const uint8_t *buf, size_t len, int64_t offset, bool last)
+{
+	yw *w = worker;
+	ys *s = shared;
+	int64_t limit = s->buf_limit;
+	lc_code rc = LC_OK;
+	int r;
+
+	if (e->size <= limit)
+		goto out;
+	if (!last) {
+		if (!w->spilling && !w->spill_failed) {
+			if (e->size > YARA_SPILL_MAX) {
+				lc__scan_warn(em->scan, "yara.file_too_large", e->layer, e->path,
+					      "larger than %lld bytes: not scanned with YARA",
+					      (long long)YARA_SPILL_MAX);
+				w->spill_failed = true;
+			} else if (!spill_open(w)) {
+				lc__scan_warn(em->scan, "yara.spill_failed", e->layer, e->path,
+					      "cannot create a temporary file (%s): not scanned with YARA",
+					      strerror(errno));
+				w->spill_failed = true;
+			} else {
+				w->spilling = true;
+			}
+		}
+		if (w->spilling && pwrite(w->fd, buf, len, offset) != (ssize_t)len) {
+			lc__scan_warn(em->scan, "yara.spill_failed", e->layer, e->path,
+				      "writing the temporary file failed (%s): not scanned with YARA",
+				      strerror(errno));
+			w->spilling = false;
+			w->spill_failed = true;
+		}
+		goto out;
+	}
+	if (w->spilling) {
+		/* a sparse tail: make the size right */
+		if (ftruncate(w->fd, e->size) == 0) {
+			w->em = em;
+			w->e = e;
+			w->rc = LC_OK;
+			set_externals(w, e);
+			yr_scanner_set_callback(w->scanner, scan_cb, w);
+			r = yr_scanner_scan_fd(w->scanner, w->fd);
+			scan_result(w, r, e);
+			rc = w->rc;
+		}
+		if (ftruncate(w->fd, 0) != 0)
+			spill_cleanup(w);
+	}
+	w->spilling = false;
+	w->spill_failed = false;
+out:
+	return rc;
+}
+
+const lc_detector lc__det_yara = {
+	.name = "yara",
+	.description = "YARA rules: miners and Linux malware families, EICAR, and --yara-rules",
+	.wants = LC_WANT_BUFFER | LC_WANT_CHUNKS,
+	.max_size = 0,
+	.load = load,
+	.unload = unload,
+	.worker_new = worker_new,
+	.worker_free = worker_free,
+	.on_chunk = on_chunk,
+	.on_file = on_file,
+};
