@@ -203,5 +203,31 @@ def workdir_and_labels(tmp):
     eq(rules(f), [], str(f))
 
 
+@test
+def official_image_build_steps_are_quiet(tmp):
+    # Steps as Docker's official images write them: verified downloads, group-shared
+    # directories, sticky temp dirs, health checks, allocators.
+    steps = [
+        '/bin/sh -c set -eux; wget -O python.tar.xz "https://www.python.org/ftp/python/3.12.0/Python-3.12.0.tar.xz"; '
+        'echo "$PYTHON_SHA256 *python.tar.xz" | sha256sum -c -; tar --extract --directory /usr/src/python --file python.tar.xz',
+        '/bin/sh -c curl -fsSLO --compressed "https://nodejs.org/dist/v20.0.0/node-v20.0.0-linux-x64.tar.xz" '
+        '&& curl -fsSLO --compressed "https://nodejs.org/dist/v20.0.0/SHASUMS256.txt.asc" '
+        '&& gpg --batch --decrypt --output SHASUMS256.txt SHASUMS256.txt.asc '
+        '&& grep " node-v20.0.0-linux-x64.tar.xz$" SHASUMS256.txt | sha256sum -c - '
+        '&& tar -xJf "node-v20.0.0-linux-x64.tar.xz" -C /usr/local --strip-components=1 --no-same-owner',
+        '/bin/sh -c mkdir -p /var/run/postgresql && chown -R postgres:postgres /var/run/postgresql && chmod 3777 /var/run/postgresql',
+        '/bin/sh -c mkdir -p "$GOPATH/src" "$GOPATH/bin" && chmod -R 1777 "$GOPATH"',
+        '/bin/sh -c curl -fsSL https://download.docker.com/linux/debian/gpg | gpg --dearmor -o /etc/apt/keyrings/docker.gpg',
+        '/bin/sh -c wget -qO- https://example.com/archive.tar.gz | tar xz -C /opt',
+        '/bin/sh -c sh -c "echo $CERT | base64 -d > /etc/ssl/certs/extra.pem"',
+        '/bin/sh -c LD_PRELOAD=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2 ruby -e "puts 1"',
+        '/bin/sh -c chmod -R g=u /app && chmod -R g+rwX /app && chmod 2775 /srv/shared',
+        '/bin/sh -c apt-get install -y --no-install-recommends netcat-openbsd sudo cron',
+    ]
+    f = scan_config(tmp, cfg(Healthcheck={'Test': ['CMD-SHELL', 'nc -z localhost 6379 || exit 1']}),
+                    history=steps, layers=[])
+    eq(rules(f), [], str(f))
+
+
 if __name__ == '__main__':
     main()

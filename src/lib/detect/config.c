@@ -91,8 +91,8 @@ static const text_rule text_rules[] = {
 	 INTERP END,
 	 {LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH}, b64_desc, b64_fix},
 	{"config.base64_run", "evaluates decoded base64",
-	 "(eval|exec|(ba|da|z|k)?sh[[:space:]]+-c)[[:space:]]+[^;&]*base64[[:space:]]+"
-	 "(-[a-z]*d|--decode)",
+	 "(eval|exec|(ba|da|z|k)?sh[[:space:]]+-c)[[:space:]]+[\"']?(\\$\\(|`)[^;&)]*base64"
+	 "[[:space:]]+(-[a-z]*d|--decode)",
 	 {LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH}, b64_desc, b64_fix},
 	{"config.base64_run", "executes decoded base64 in a script language",
 	 "(exec|eval|system)[[:space:]]*\\([^)]*(b64decode|base64_decode|decode_base64|atob)"
@@ -129,9 +129,11 @@ static const text_rule text_rules[] = {
 	 "chmod[[:space:]]+(-[a-z]+[[:space:]]+)*([0246]?[0-7][0-7][2367]|[ugoa]*[oa][ugoa]*\\+"
 	 "[rwxst]*w[rwxst]*)([[:space:]]|$|;)",
 	 {LC_SEV_MEDIUM, LC_SEV_MEDIUM, LC_SEV_MEDIUM, LC_SEV_MEDIUM}, ww_desc, ww_fix},
-	{"config.chmod_setuid", "sets the setuid or setgid bit (chmod +s)",
-	 "chmod[[:space:]]+(-[a-z]+[[:space:]]+)*([2-7][0-7][0-7][0-7]|[ugoa]*\\+[rwx]*s[rwx]*)"
-	 "([[:space:]]|$|;)",
+	/* The setuid bit only: setgid alone is what directories shared by a group get
+	 * (postgres's chmod 3777 /var/run/postgresql). */
+	{"config.chmod_setuid", "sets the setuid bit (chmod u+s, 4755)",
+	 "chmod[[:space:]]+(-[a-z]+[[:space:]]+)*([4-7][0-7][0-7][0-7]|(u|a|ug|gu|ugo|)\\+[rwx]*s"
+	 "[rwx]*)([[:space:]]|$|;)",
 	 {LC_SEV_MEDIUM, LC_SEV_MEDIUM, LC_SEV_MEDIUM, LC_SEV_MEDIUM}, suid_desc, suid_fix},
 	{"config.ld_so_preload_write", "writes /etc/ld.so.preload", "/etc/ld\\.so\\.preload",
 	 {LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH}, pre_desc, pre_fix},
@@ -320,6 +322,15 @@ static lc_code check_text(const config_shared *s, lc_emitter *em, const spot *sp
 			continue;
 		if (strstr(r->title, "/dev/tcp") && !devtcp_remote(text))
 			continue;
+		if (!strcmp(r->id, "config.ld_preload") && strstr(text, "LD_PRELOAD=")) {
+			/* The value is the word after '=' (quotes dropped). */
+			char val[512];
+			const char *p = strstr(text, "LD_PRELOAD=") + 11;
+			p += strspn(p, "\"'");
+			snprintf(val, sizeof(val), "%.*s", (int)strcspn(p, " \t\"';"), p);
+			if (benign_preload(val))
+				continue;
+		}
 		done[ndone++] = r->id;
 		char title[256];
 		const char *what = sp->source == LC_SRC_HISTORY ? "build step" : sp->path;
