@@ -44,6 +44,11 @@ static const char *sev_color(lc_severity s)
 	}
 }
 
+static size_t min_sz(size_t a, size_t b)
+{
+	return a < b ? a : b;
+}
+
 /* Display width of escaped text: code points (escaped text is valid UTF-8). */
 static size_t dwidth(const char *s)
 {
@@ -139,16 +144,18 @@ static void fmt_digest(char *buf, size_t sz, const char *d)
 	free(e);
 }
 
-/* A labelled summary line, value escaped; skipped when absent. */
+/* A labelled summary line, value escaped; skipped when absent. Digests are never cut:
+ * people copy them. */
 static void kv(tbl *t, const char *label, const char *value)
 {
 	char *e;
+	bool cut = t->tty && strncmp(value ? value : "", "sha256:", 7) != 0;
 
 	if (!value)
 		return;
 	e = lc__escape_str(value);
 	fprintf(t->out, "%-12s", label);
-	put_cell(t->out, e ? e : "?", t->tty && t->width > 13 ? t->width - 12 : 0, false, t->tty);
+	put_cell(t->out, e ? e : "?", t->tty && t->width > 13 ? t->width - 12 : 0, false, cut);
 	fputc('\n', t->out);
 	free(e);
 }
@@ -287,10 +294,14 @@ static void print_image(tbl *t, const json_t *img)
 									    : jget_str(l, "diff_id"));
 			fprintf(t->out, "  %-3lld  %-10s  %-10s  %-7s  %-19s  ",
 				(long long)jget_int(l, "index", (int64_t)i), size, usize, files, dig);
-			if (t->tty && t->width > used + 10 && t->width - used < cw)
-				cw = t->width - used;
-			if (json_is_false(c))
-				fputs("(incomplete) ", t->out);
+			const char *mark = json_is_false(c) ? "(incomplete) "
+					   : json_is_true(json_object_get(l, "cached")) ? "(cached) "
+											 : "";
+
+			used += strlen(mark);
+			if (t->tty)
+				cw = t->width > used + 8 ? min_sz(cw, t->width - used) : 8;
+			fputs(mark, t->out);
 			put_cell(t->out, e ? e : "", cw, false, true);
 			fputc('\n', t->out);
 			free(e);
@@ -366,11 +377,6 @@ out:
 	free(rule);
 	free(path);
 	return ok;
-}
-
-static size_t min_sz(size_t a, size_t b)
-{
-	return a < b ? a : b;
 }
 
 static lc_code print_findings(tbl *t, const lc_report *r)
