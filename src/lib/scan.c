@@ -296,7 +296,8 @@ static void findings_finish(lc_run *sc)
 		if (fi)
 			f->removed_in = fi->removed_in;
 	}
-	qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_cmp);
+	if (r->nfindings > 1)
+		qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_cmp);
 	/* A path listed twice in one layer is seen twice: keep one finding per id. */
 	size_t w = 0;
 	for (size_t i = 0; i < r->nfindings; i++) {
