@@ -172,6 +172,22 @@ static const char *category_title(const char *cat)
 	return "Address on an IOC list";
 }
 
+/* Package metadata and documentation: they name upstream homepages and maintainers'
+ * addresses, some under dynamic-DNS providers, and run nothing. */
+static const char *const doc_dirs[] = {"var/lib/apt/lists/", "var/lib/dpkg/", "var/cache/apt/",
+				       "var/cache/debconf/", "usr/share/doc/", "usr/share/man/",
+				       "usr/share/info/", "usr/share/common-licenses/",
+				       "usr/share/locale/", "lib/apk/db/", "usr/share/licenses/",
+				       NULL};
+
+static bool in_doc_dir(const char *path)
+{
+	for (int i = 0; path && doc_dirs[i]; i++)
+		if (strncmp(path, doc_dirs[i], strlen(doc_dirs[i])) == 0)
+			return true;
+	return false;
+}
+
 static lc_code emit_ioc(const lc_ioc_set *set, lc_emitter *em, const lc_ioc *c, const char *seen,
 			size_t seenlen, lc_source_kind src, const char *path, int layer,
 			int64_t line, int64_t off)
@@ -191,6 +207,9 @@ static lc_code emit_ioc(const lc_ioc_set *set, lc_emitter *em, const lc_ioc *c, 
 	memset(&f, 0, sizeof f);
 	f.rule_id = rule;
 	f.severity = lc__ioc_category_severity(cat);
+	/* a dynamic-DNS or proxy host in package metadata is a homepage, not a callback */
+	if (f.severity < LC_SEV_HIGH && src == LC_SRC_FILE && em->entry && in_doc_dir(em->entry->path))
+		f.severity = LC_SEV_INFO;
 	f.title = title;
 	f.description = "The image mentions a host or address that an indicator feed lists.";
 	f.source = src;
