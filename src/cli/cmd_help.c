@@ -116,10 +116,9 @@ const char *cli_command_synopsis(const char *cmd)
 int cli_command_help(const char *cmd, FILE *out)
 {
 	const help_entry *h = help_find(cmd);
-	if (!h)
-		return 0;
-	fprintf(out, "%s\n\n%s", h->synopsis, h->text);
-	return 1;
+	if (h)
+		fprintf(out, "%s\n\n%s", h->synopsis, h->text);
+	return h != NULL;
 }
 
 void cli_usage(FILE *out)

@@ -85,15 +85,19 @@ static int usage_error(const char *cmd)
 
 static int add_setting(cli_args *a, const char *name, const char *value, bool is_limit)
 {
+	int rc = LC_OK;
+
 	if (a->nsettings >= CLI_MAX_SETTINGS) {
 		cli_err("too many options (at most %d)", CLI_MAX_SETTINGS);
-		return LC_EUSAGE;
+		rc = LC_EUSAGE;
+		goto out;
 	}
 	a->settings[a->nsettings].name = name;
 	a->settings[a->nsettings].value = value;
 	a->settings[a->nsettings].is_limit = is_limit;
 	a->nsettings++;
-	return LC_OK;
+out:
+	return rc;
 }
 
 /* Record one option and its value (NULL for flags). */
@@ -217,8 +221,10 @@ static int check_scanners(const char *list)
 	int rc = LC_OK;
 	char *copy = strdup(list), *save = NULL;
 
-	if (!copy)
-		return LC_EINTERNAL;
+	if (!copy) {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
 	for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
 		bool known = false;
 		while (*t == ' ')
@@ -232,6 +238,7 @@ static int check_scanners(const char *list)
 			break;
 		}
 	}
+out:
 	free(copy);
 	return rc;
 }

@@ -150,8 +150,10 @@ int cli_out_commit(cli_out *o)
 {
 	int rc = LC_OK;
 
-	if (!o->f)
-		return LC_EINTERNAL;
+	if (!o->f) {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
 	if (!o->tmp) {
 		if (fflush(o->f) != 0 || ferror(o->f)) {
 			cli_err("cannot write the report: %s", strerror(errno));

@@ -11,13 +11,16 @@
 /* An escaped string, or JSON null for NULL. */
 static json_t *jstr(const char *s)
 {
-	json_t *v;
-	char *e;
+	json_t *v = NULL;
+	char *e = NULL;
 
-	if (!s)
-		return json_null();
+	if (!s) {
+		v = json_null();
+		goto out;
+	}
 	e = lc__escape_str(s);
 	v = e ? json_string(e) : NULL;
+out:
 	free(e);
 	return v;
 }
@@ -151,7 +154,7 @@ static json_t *finding_json(const lc_finding *f)
 	bool bad = false;
 
 	if (!o)
-		return NULL;
+		goto out;
 	put(o, "id", json_string(f->id), &bad);
 	put(o, "detector", jstr(f->detector ? f->detector : ""), &bad);
 	put(o, "rule_id", jstr(f->rule_id ? f->rule_id : ""), &bad);
@@ -179,6 +182,7 @@ static json_t *finding_json(const lc_finding *f)
 		json_decref(o);
 		o = NULL;
 	}
+out:
 	return o;
 }
 
@@ -215,7 +219,7 @@ static json_t *summary_json(const lc_report *r)
 	bool bad = false;
 
 	if (!o)
-		return NULL;
+		goto out;
 	for (size_t i = 0; i < r->nfindings; i++) {
 		unsigned s = (unsigned)r->findings[i].severity;
 		count[s > LC_SEV_CRITICAL ? LC_SEV_UNKNOWN : s]++;
@@ -228,6 +232,7 @@ static json_t *summary_json(const lc_report *r)
 		json_decref(o);
 		o = NULL;
 	}
+out:
 	return o;
 }
 

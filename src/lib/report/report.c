@@ -25,9 +25,7 @@ const char *lc__report_severity_label(lc_severity s)
 	 * exact upper-case strings whatever the display name becomes. */
 	static const char *const names[] = {"UNKNOWN", "INFO", "LOW", "MEDIUM", "HIGH",
 					    "CRITICAL"};
-	if ((unsigned)s > LC_SEV_CRITICAL)
-		return "UNKNOWN";
-	return names[s];
+	return (unsigned)s > LC_SEV_CRITICAL ? "UNKNOWN" : names[s];
 }
 
 char *lc__escape_str(const char *s)

@@ -165,15 +165,15 @@ static void kv_array(tbl *t, const char *label, const json_t *a)
 {
 	size_t i, len = 0;
 	json_t *el;
-	char *joined;
+	char *joined = NULL;
 
 	if (!json_is_array(a) || json_array_size(a) == 0)
-		return;
+		goto out;
 	json_array_foreach(a, i, el)
 		len += (json_is_string(el) ? json_string_length(el) : 0) + 1;
 	joined = malloc(len + 1);
 	if (!joined)
-		return;
+		goto out;
 	joined[0] = '\0';
 	len = 0;
 	json_array_foreach(a, i, el)
@@ -197,6 +197,7 @@ static void kv_array(tbl *t, const char *label, const json_t *a)
 		}
 		free(e);
 	}
+out:
 	free(joined);
 }
 
