@@ -50,6 +50,7 @@ typedef struct yw {
 	char file[4200];
 	int fd;
 	bool spilling, spill_failed;
+	bool spill_ready; /* the last file's bytes are all in the spill, for on_file */
 	int64_t spilled;
 	/* per-scan callback state */
 	lc_emitter *em;
@@ -442,16 +443,24 @@ static lc_code on_file(void *shared, void *worker, lc_emitter *em, const lc_entr
 	yw *w = worker;
 	int r;
 	(void)shared;
-	/* a file beyond the buffer limit is scanned whole from its spill (on_chunk) */
-	if (truncated && e->size > (int64_t)len)
-		return LC_OK;
 	w->em = em;
 	w->e = e;
 	w->rc = LC_OK;
 	set_externals(w, e);
 	yr_scanner_set_callback(w->scanner, scan_cb, w);
-	r = yr_scanner_scan_mem(w->scanner, buf, len);
+	/* the scan may hand even a large file whole; only a cut buffer needs the spill */
+	if (!truncated || e->size <= (int64_t)len)
+		r = yr_scanner_scan_mem(w->scanner, buf, len);
+	else if (w->spill_ready)
+		r = yr_scanner_scan_fd(w->scanner, w->fd);
+	else
+		r = ERROR_SUCCESS; /* the spill failed and said so */
 	scan_result(w, r, e);
+	if (w->spill_ready) {
+		w->spill_ready = false;
+		if (ftruncate(w->fd, 0) != 0)
+			spill_cleanup(w);
+	}
 	return w->rc;
 }
 
@@ -485,7 +494,6 @@ static lc_code on_chunk(void *shared, void *worker, lc_emitter *em, const lc_ent
 	ys *s = shared;
 	int64_t limit = s->buf_limit;
 	lc_code rc = LC_OK;
-	int r;
 
 	if (e->size <= limit)
 		goto out;
@@ -514,21 +522,9 @@ static lc_code on_chunk(void *shared, void *worker, lc_emitter *em, const lc_ent
 		}
 		goto out;
 	}
-	if (w->spilling) {
-		/* a sparse tail: make the size right */
-		if (ftruncate(w->fd, e->size) == 0) {
-			w->em = em;
-			w->e = e;
-			w->rc = LC_OK;
-			set_externals(w, e);
-			yr_scanner_set_callback(w->scanner, scan_cb, w);
-			r = yr_scanner_scan_fd(w->scanner, w->fd);
-			scan_result(w, r, e);
-			rc = w->rc;
-		}
-		if (ftruncate(w->fd, 0) != 0)
-			spill_cleanup(w);
-	}
+	/* a sparse tail: make the size right; on_file, called next, scans it */
+	if (w->spilling && ftruncate(w->fd, e->size) == 0)
+		w->spill_ready = true;
 	w->spilling = false;
 	w->spill_failed = false;
 out:
