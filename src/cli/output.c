@@ -45,10 +45,13 @@ static size_t utf8_ok(const unsigned char *p, size_t avail)
 	for (size_t i = 2; i < n; i++)
 		if (p[i] < 0x80 || p[i] > 0xbf)
 			return 0;
-	/* bidi overrides and isolates (E2 80 AA..AE, E2 81 A6..A9) reorder the line */
+	/* As lc__escape: direction marks (U+200E/F, U+061C), line and paragraph separators
+	 * (U+2028/9), bidi embeddings, overrides and isolates reorder or split the line. */
 	if (n == 3 && p[0] == 0xe2 &&
-	    ((p[1] == 0x80 && p[2] >= 0xaa && p[2] <= 0xae) ||
+	    ((p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xa8 && p[2] <= 0xae))) ||
 	     (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)))
+		return 0;
+	if (n == 2 && p[0] == 0xd8 && p[1] == 0x9c)
 		return 0;
 	return n;
 }

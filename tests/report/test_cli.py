@@ -179,6 +179,9 @@ def errors_are_escaped(tmp):
     p.stdout.decode('utf-8')
     doc = json.loads(p.stdout)
     assert '\\x1b]0;pwned\\x07' in doc['image']['reference'], doc['image']
+    p = subprocess.run([LAOCOON, 'scan', 'oci:' + tmp + '/a\u202eb\u2028c\u200fd\u00e9'],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    assert b'a\\xe2\\x80\\xaeb\\xe2\\x80\\xa8c\\xe2\\x80\\x8fd\xc3\xa9' in p.stderr, p.stderr
     p = subprocess.run([LAOCOON, 'scan', b'--\x1b[31mbogus'], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=60)
     eq(p.returncode, EUSAGE)
