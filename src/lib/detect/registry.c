@@ -18,6 +18,8 @@ extern const lc_detector lc__det_dropper;
 
 const lc_detector *const lc__detectors[] = {
 	&lc__det_permissions,
+	&lc__det_credentials,
+	&lc__det_ssh_backdoor,
 	&lc__det_secrets,
 	&lc__det_name,
 	&lc__det_config,

@@ -202,6 +202,12 @@ void lc__secret_scratch_free(lc_secret_scratch *s)
 
 /* ---- placeholders ------------------------------------------------------------------- */
 
+static inline uint8_t lc_lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c | 0x20) : c;
+}
+
+/* needle is lower case already */
 static bool contains_ci(const uint8_t *s, size_t n, const char *needle)
 {
 	size_t k = strlen(needle);
@@ -209,7 +215,7 @@ static bool contains_ci(const uint8_t *s, size_t n, const char *needle)
 		return false;
 	for (size_t i = 0; i + k <= n; i++) {
 		size_t j = 0;
-		while (j < k && (s[i + j] | 0x20) == (uint8_t)needle[j])
+		while (j < k && lc_lower(s[i + j]) == (uint8_t)needle[j])
 			j++;
 		if (j == k)
 			return true;
