@@ -208,6 +208,20 @@ static void test_json_shape(void)
 	       "summary counts");
 	TAP_OK(json_object_get(j, "files") == NULL, "no files without LC_OUT_FILES");
 	json_decref(j);
+	{
+		/* the streamed file list, with no index at all: still one valid document */
+		FILE *tf = tmpfile();
+		json_error_t err;
+		TAP_OK(tf && lc_report_write(r, "json", tf, LC_OUT_FILES) == LC_OK, "json with files");
+		rewind(tf);
+		j = json_loadf(tf, 0, &err);
+		TAP_OK(j && json_is_array(json_object_get(j, "files")) &&
+			       json_array_size(json_object_get(j, "files")) == 0 &&
+			       json_array_size(json_object_get(j, "findings")) == 1,
+		       "streamed files list parses (%s)", j ? "ok" : err.text);
+		json_decref(j);
+		fclose(tf);
+	}
 	lc_report_free(r);
 }
 

@@ -260,6 +260,37 @@ static json_t *mode_json(uint32_t mode)
 	return json_string(buf);
 }
 
+/* Whiteout and opaque markers are not files: what they removed carries
+ * removed_in_layer instead. */
+static bool file_listed(const lc_fileinfo *fi)
+{
+	return fi && fi->type != LC_FT_WHITEOUT && fi->type != LC_FT_OPAQUE;
+}
+
+static json_t *file_json(const lc_fileinfo *fi)
+{
+	json_t *o = json_object();
+	bool bad = false;
+
+	if (!o)
+		goto out;
+	put(o, "path", jstr(fi->path ? fi->path : ""), &bad);
+	put(o, "type", json_string(lc__ftype_name(fi->type)), &bad);
+	put(o, "mode", mode_json(fi->mode), &bad);
+	put(o, "uid", json_integer(fi->uid), &bad);
+	put(o, "gid", json_integer(fi->gid), &bad);
+	put(o, "size", json_integer((json_int_t)fi->size), &bad);
+	put(o, "link", jstr(fi->link), &bad);
+	put(o, "layer", json_integer(fi->layer), &bad);
+	put(o, "removed_in_layer", jint_or_null(fi->removed_in < 0 ? -1 : fi->removed_in, -1), &bad);
+	if (bad) {
+		json_decref(o);
+		o = NULL;
+	}
+out:
+	return o;
+}
+
 static json_t *files_json(const lc_report *r)
 {
 	json_t *a = json_array();
@@ -268,27 +299,7 @@ static json_t *files_json(const lc_report *r)
 
 	for (size_t i = 0; a && i < n && !bad; i++) {
 		const lc_fileinfo *fi = lc__fileidx_get(r->files, i);
-		json_t *o;
-		/* Whiteout and opaque markers are not files: what they removed carries
-		 * removed_in_layer instead. */
-		if (!fi || fi->type == LC_FT_WHITEOUT || fi->type == LC_FT_OPAQUE)
-			continue;
-		o = json_object();
-		if (!o) {
-			bad = true;
-			break;
-		}
-		put(o, "path", jstr(fi->path ? fi->path : ""), &bad);
-		put(o, "type", json_string(lc__ftype_name(fi->type)), &bad);
-		put(o, "mode", mode_json(fi->mode), &bad);
-		put(o, "uid", json_integer(fi->uid), &bad);
-		put(o, "gid", json_integer(fi->gid), &bad);
-		put(o, "size", json_integer((json_int_t)fi->size), &bad);
-		put(o, "link", jstr(fi->link), &bad);
-		put(o, "layer", json_integer(fi->layer), &bad);
-		put(o, "removed_in_layer", jint_or_null(fi->removed_in < 0 ? -1 : fi->removed_in, -1),
-		    &bad);
-		if (json_array_append_new(a, o) != 0)
+		if (file_listed(fi) && json_array_append_new(a, file_json(fi)) != 0)
 			bad = true;
 	}
 	if (bad && a) {
@@ -336,18 +347,60 @@ out:
 	return root;
 }
 
+/*
+ * The file list is streamed, one record per line, after the rest of the document: an
+ * image may hold millions of files and memory must not grow with them (a jansson
+ * object per record would cost far more than the index itself).
+ */
+static lc_code write_files_streamed(lc_report *r, json_t *root, FILE *out)
+{
+	lc_code rc = LC_OK;
+	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	size_t len = text ? strlen(text) : 0;
+	size_t n = r->files ? lc__fileidx_count(r->files) : 0;
+	bool first = true;
+
+	/* json_dumps of a non-empty object with JSON_INDENT ends in "\n}". */
+	if (len < 2 || text[len - 1] != '}' || text[len - 2] != '\n') {
+		rc = LC_EINTERNAL;
+		goto out;
+	}
+	fwrite(text, 1, len - 2, out);
+	fputs(",\n  \"files\": [", out);
+	for (size_t i = 0; i < n && rc == LC_OK; i++) {
+		const lc_fileinfo *fi = lc__fileidx_get(r->files, i);
+		json_t *o;
+		if (!file_listed(fi))
+			continue;
+		o = file_json(fi);
+		fputs(first ? "\n    " : ",\n    ", out);
+		first = false;
+		if (!o || json_dumpf(o, out, JSON_PRESERVE_ORDER) != 0)
+			rc = LC_EINTERNAL;
+		if (o)
+			json_decref(o);
+	}
+	fputs(first ? "]\n}" : "\n  ]\n}", out);
+out:
+	free(text);
+	return rc;
+}
+
 lc_code lc__report_write_json(lc_report *r, FILE *out, unsigned flags)
 {
 	lc_code rc = LC_OK;
-	json_t *root = lc__report_to_json(r, flags);
+	json_t *root = lc__report_to_json(r, flags & ~LC_OUT_FILES);
 
 	if (!root) {
 		rc = LC_EINTERNAL;
 		goto out;
 	}
 	/* Insertion order is the key order (jansson >= 2.8 keeps it). */
-	if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0 ||
-	    fputc('\n', out) == EOF || fflush(out) != 0 || ferror(out))
+	if (flags & LC_OUT_FILES)
+		rc = write_files_streamed(r, root, out);
+	else if (json_dumpf(root, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		rc = LC_EINTERNAL;
+	if (fputc('\n', out) == EOF || fflush(out) != 0 || ferror(out))
 		rc = LC_EINTERNAL;
 out:
 	if (rc != LC_OK && r && r->magic == LC_MAGIC_REPORT && r->ctx)
