@@ -37,6 +37,7 @@ def add(**kw):
 
 def tok(rid, cat, title, sev, regex, keywords, **kw):
     """A token with a distinctive shape of its own (prefix, structure)."""
+    kw.setdefault('window-before', 64)
     add(id=rid, category=cat, title=title, severity=sev, regex=regex, keywords=keywords,
         binary=kw.pop('binary', True), **kw)
 
@@ -46,8 +47,17 @@ def ctx(rid, cat, title, sev, kws, fmt, **kw):
     assignment (PROVIDER_TOKEN = value)."""
     kwre = kw.pop('kwre', None) or '|'.join(re.escape(k) for k in kws)
     regex = r'(?i)(?<![a-z])(?:' + kwre + ')' + ASSIGN + '(?P<secret>' + fmt + ')' + END
+    kw.setdefault('prefilter', assign_prefilter('|'.join(re.escape(k) for k in kws)))
+    kw.setdefault('window-before', 128)
     add(id=rid, category=cat, title=title, severity=sev, regex=regex,
         keywords=[k.lower() for k in kws], binary=False, **kw)
+
+
+def assign_prefilter(kwre):
+    # Hyperscan sees the keyword followed by an assignment operator: a provider's
+    # name in prose or code that assigns nothing never reaches PCRE2
+    return (r'(?i)(?:' + kwre.replace('(?-i:[A-Z])', '[A-Z]') + r')[\w.\-]{0,40}["\'`]?(?:[ \t]+\w+)?[ \t]*'
+            r'(?:[=:>,]|\.=|\?=|->)')
 
 
 C, H, M, L = 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW'
@@ -767,6 +777,57 @@ add(id='generic-api-key', category='Generic', title='Generic secret assignment',
     ]})
 
 
+# Hyperscan triggers for rules whose keywords are too common to be a useful trigger
+# ('sk', 's.', 'api-', 'lob'...): the start of the token's own shape. (prefilter,
+# bytes before the trigger's end that the rule's match can start)
+SHAPES = {
+    'twilio-api-key': (r'SK[0-9a-fA-F]{32}', 64),
+    'telegram-bot-api-token': (r'[0-9]{5,16}:A[a-zA-Z0-9_-]{34}', 80),
+    'vault-service-token': (r'hvs\.[\w-]{20}|s\.[a-zA-Z0-9]{24}', 64),
+    'yandex-aws-access-token': (r'YC[\w-]{38}', 64),
+    'yandex-access-token': (r't1\.[A-Za-z0-9_-]+=*\.[A-Za-z0-9_-]{20}', 512),
+    'octopus-deploy-api-key': (r'API-[A-Z0-9]{26}', 64),
+    'launchdarkly-sdk-key': (r'(?:sdk|api)-[0-9a-f]{8}-[0-9a-f]{4}-', 64),
+    'cratesio-api-token': (r'cio[a-zA-Z0-9]{32}', 64),
+    'nuget-api-key': (r'oy2[a-z0-9]{43}', 64),
+    'adyen-api-key': (r'AQE[a-zA-Z0-9]{2}[\w+/-]{40}', 64),
+    'square-access-token': (r'EAAA[\w-]{22}|sq0atp-[\w-]{22}', 64),
+    'notion-secret-legacy': (r'secret_[A-Za-z0-9]{43}', 64),
+    'harness-api-key': (r'(?:pat|sat)\.[a-zA-Z0-9_-]{22}\.', 64),
+    '1password-secret-key': (r'A3-[A-Z0-9]{6}-', 64),
+    'hex-api-key': (r'(?i)hex[\w.-]{0,20}key', 64),
+    'lob-api-key': (r'(?:live|test)_[a-f0-9]{35}', 256),
+    'lob-pub-api-key': (r'(?:test|live)_pub_[a-f0-9]{31}', 256),
+    'discord-bot-token': (r'[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27}', 128),
+    'openai-api-key': (r'T3BlbkFJ', 256),
+    'mongodb-atlas-key': (r'(?i)(?:mongodb|atlas)[\w.-]{0,20}private[_-]?key', 64),
+    'line-channel-token': (r'(?i)line[\w.-]{0,20}token', 64),
+    'zoom-jwt': (r'(?i)zoom[_-]?(?:api|client)?[_-]?secret', 64),
+    'generic-api-key': (r'(?i)(?:secret|token|passw|pwd|passphrase|api[_.-]?key|apikey|auth|cred|'
+                        r'private[_.-]?key|access[_.-]?key|client[_.-]?secret)[\w.\-]{0,25}'
+                        r'["\'`]?(?:[ \t]+\w+)?[ \t]*(?:[=:>,]|\.=|\?=|->)', 112),
+    'url-basic-auth': (None, 256),
+    'database-url-password': (None, 160),
+    'jwt': (None, 4096),
+    'kubernetes-secret-yaml': (None, 4096),
+    'kubernetes-secret-yaml-data-first': (None, 4096),
+    'gcp-service-account': (None, 512),
+    'facebook-access-token': (None, 64),
+    'asana-pat': (None, 64),
+    'salesforce-token': (None, 64),
+    'airtable-personnal-access-token': (None, 64),
+}
+
+
+def apply_shapes():
+    for r in RULES:
+        if r['id'] in SHAPES:
+            pf, before = SHAPES[r['id']]
+            if pf:
+                r['prefilter'] = pf
+            r['window-before'] = before
+
+
 def q(s):
     return "'" + s.replace("'", "''") + "'"
 
@@ -800,6 +861,8 @@ def emit(out):
             out.write('    binary: true\n')
         if 'window' in r:
             out.write('    window: %d\n' % r['window'])
+        if 'window-before' in r:
+            out.write('    window-before: %d\n' % r['window-before'])
         if 'prefilter' in r:
             out.write('    prefilter: %s\n' % q(r['prefilter']))
         if r.get('no-placeholder-check'):
@@ -814,4 +877,5 @@ def emit(out):
 
 
 if __name__ == '__main__':
+    apply_shapes()
     emit(sys.stdout)

@@ -570,6 +570,7 @@ const char *const *lc__secret_rule_keywords(const lc_secret_rules *rs, size_t i)
 const char *lc__secret_rule_id(const lc_secret_rules *rs, size_t i);
 bool lc__secret_rule_binary(const lc_secret_rules *rs, size_t i);
 size_t lc__secret_rule_window(const lc_secret_rules *rs, size_t i);
+size_t lc__secret_rule_window_before(const lc_secret_rules *rs, size_t i);
 const char *lc__secret_rule_prefilter(const lc_secret_rules *rs, size_t i); /* or NULL */
 const char *lc__secret_rule_regex(const lc_secret_rules *rs, size_t i);     /* or NULL */
 bool lc__secret_rule_active(const lc_secret_rules *rs, size_t i); /* enabled, has a regex */

@@ -66,6 +66,47 @@ static int sink(void *ud, const lc_secret_hit *h)
 	return 0;
 }
 
+/* ---- the same cases through the shared matcher (Hyperscan triggers + windows) ---- */
+static const lc_secret_rules *g_rs;
+static lc_secret_scratch *g_s;
+static hitlog *g_log;
+
+static lc_code owner_fn(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
+			const lc_match *m)
+{
+	(void)shared;
+	(void)worker;
+	(void)em;
+	lc__secret_confirm(g_rs, g_s, m->rule, m->win, m->win_len, m->win_off,
+			   e && e->path && *e->path ? e->path : NULL, sink, g_log);
+	return LC_OK;
+}
+
+static const lc_detector test_owner = {.name = "test-owner", .description = "test"};
+
+static lc_matcher_worker *make_matcher(lc_ctx *ctx, const lc_secret_rules *rs)
+{
+	lc_matcher *m = lc__matcher_get(ctx);
+	lc_matcher_worker *w = NULL;
+	for (size_t i = 0; i < lc__secret_rules_count(rs); i++) {
+		const char *const *kw = lc__secret_rule_keywords(rs, i);
+		const char *pre = lc__secret_rule_prefilter(rs, i);
+		size_t win = lc__secret_rule_window(rs, i);
+		size_t before = lc__secret_rule_window_before(rs, i);
+		if (!lc__secret_rule_active(rs, i))
+			continue;
+		if (pre)
+			lc__matcher_add(m, &test_owner, owner_fn, (unsigned)i, pre, 0, before, win);
+		else
+			for (size_t k = 0; kw && kw[k]; k++)
+				lc__matcher_add(m, &test_owner, owner_fn, (unsigned)i, kw[k],
+						LC_M_CASELESS | LC_M_LITERAL, before, win);
+	}
+	if (lc__matcher_compile(m, ctx) != LC_OK || lc__matcher_worker_new(m, &w) != LC_OK)
+		return NULL;
+	return w;
+}
+
 typedef struct miss {
 	char *rule;
 	char *text;
@@ -106,6 +147,13 @@ int main(int argc, char **argv)
 		return tap_done();
 	}
 	s = lc__secret_scratch_new(rs);
+	g_rs = rs;
+	g_s = lc__secret_scratch_new(rs);
+	lc_ctx *ctx = lc_ctx_new();
+	lc_ctx_set_option(ctx, "no-cache", "true");
+	lc_matcher_worker *mw = make_matcher(ctx, rs);
+	TAP_OK(mw != NULL, "matcher over the built-in rules: %s", lc_ctx_errmsg(ctx));
+	size_t m_tp = 0, m_tp_ok = 0, m_fp = 0, m_fp_rep = 0;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (fgets(line, MAX_LINE, f)) {
 		char *rule = line, *expect, *text, *path, *nl;
@@ -131,6 +179,23 @@ int main(int argc, char **argv)
 				       sink, &l);
 		bytes += (double)tlen;
 		bool is_tp = !strcmp(expect, "tp");
+		if (mw) { /* the scan's path: Hyperscan triggers, then the same confirmation */
+			hitlog ml;
+			lc_entry pe = {.path = path, .type = LC_FT_REG};
+			memset(&ml, 0, sizeof(ml));
+			ml.want = rule;
+			g_log = &ml;
+			lc__matcher_scan_buffer(mw, NULL, NULL, &pe, (const uint8_t *)text, tlen);
+			if (is_tp) {
+				m_tp++;
+				m_tp_ok += ml.any;
+				if (!ml.any && l.any)
+					printf("# matcher missed (engine found): %s: %.100s\n", rule, text);
+			} else {
+				m_fp++;
+				m_fp_rep += ml.same || ml.generic_rule;
+			}
+		}
 		const char *why = NULL;
 		if (is_tp) {
 			if (generic_case(rule)) {
@@ -191,6 +256,14 @@ int main(int argc, char **argv)
 	       "%zu more)\n",
 	       fp_rep, fp, fr, fp_other);
 	printf("# %zu cases, %.0f bytes in %.3f s\n", tp_p + tp_g + fp, bytes, secs);
+	printf("# through the matcher: found %zu/%zu must-find, reported %zu/%zu must-not-find\n",
+	       m_tp_ok, m_tp, m_fp_rep, m_fp);
+	TAP_OK(m_tp_ok * 1000 >= m_tp * 990, "matcher path recall %.2f%% >= 99%%",
+	       m_tp ? 100.0 * (double)m_tp_ok / (double)m_tp : 0);
+	TAP_OK(m_fp_rep * 50 <= m_fp, "matcher path must-not-find reported %zu <= 2%%", m_fp_rep);
+	lc__matcher_worker_free(mw);
+	lc_ctx_free(ctx);
+	lc__secret_scratch_free(g_s);
 	TAP_OK(tp_p + tp_g + fp > 6700, "cases read (%zu)", tp_p + tp_g + fp);
 	TAP_OK(rp >= 99.0, "provider-specific recall %.2f%% >= 99%%", rp);
 	TAP_OK(rg >= 90.0, "generic recall %.2f%% >= 90%%", rg);

@@ -62,15 +62,16 @@ static lc_matcher *make_matcher(lc_ctx *ctx, const lc_secret_rules *rs)
 		const char *const *kw = lc__secret_rule_keywords(rs, i);
 		const char *pre = lc__secret_rule_prefilter(rs, i);
 		size_t win = lc__secret_rule_window(rs, i);
+		size_t before = lc__secret_rule_window_before(rs, i);
 		unsigned fl = lc__secret_rule_binary(rs, i) ? 0 : LC_M_TEXT_ONLY;
 		if (!lc__secret_rule_active(rs, i))
 			continue;
 		if (pre)
-			lc__matcher_add(m, &test_owner, owner_fn, (unsigned)i, pre, fl, win, win);
+			lc__matcher_add(m, &test_owner, owner_fn, (unsigned)i, pre, fl, before, win);
 		else
 			for (size_t k = 0; kw && kw[k]; k++)
 				lc__matcher_add(m, &test_owner, owner_fn, (unsigned)i, kw[k],
-						fl | LC_M_CASELESS | LC_M_LITERAL, win, win);
+						fl | LC_M_CASELESS | LC_M_LITERAL, before, win);
 	}
 	return m;
 }

@@ -119,15 +119,17 @@ static lc_code sec_load(lc_ctx *ctx, void **shared)
 		const char *const *kw = lc__secret_rule_keywords(sh->rs, i);
 		const char *pre = lc__secret_rule_prefilter(sh->rs, i);
 		size_t win = lc__secret_rule_window(sh->rs, i);
+		size_t before = lc__secret_rule_window_before(sh->rs, i);
 		unsigned fl = lc__secret_rule_binary(sh->rs, i) ? 0 : LC_M_TEXT_ONLY;
 		if (!lc__secret_rule_active(sh->rs, i))
 			continue;
 		if (pre) {
-			rc = lc__matcher_add(m, &lc__det_secrets, on_match, (unsigned)i, pre, fl, win, win);
+			rc = lc__matcher_add(m, &lc__det_secrets, on_match, (unsigned)i, pre, fl, before,
+					     win);
 		} else if (kw && kw[0]) {
 			for (size_t k = 0; kw[k] && !rc; k++)
 				rc = lc__matcher_add(m, &lc__det_secrets, on_match, (unsigned)i, kw[k],
-						     fl | LC_M_CASELESS | LC_M_LITERAL, win, win);
+						     fl | LC_M_CASELESS | LC_M_LITERAL, before, win);
 		} else {
 			/* no keyword: the regex itself (the matcher takes it in prefilter mode
 			 * when Hyperscan cannot run it as is) */

@@ -517,7 +517,8 @@ static lc_code open_stream(lc_matcher_worker *w, const uint8_t *buf, size_t len)
 static void trim(lc_matcher_worker *w)
 {
 	size_t keep = w->m->max_before + w->m->max_after + 1;
-	if (w->len <= keep)
+	/* amortised: move the tail only once the buffer holds a good deal more than it */
+	if (w->len <= 2 * keep + 65536)
 		return;
 	size_t drop = w->len - keep;
 	int64_t new_off = w->buf_off + (int64_t)drop;

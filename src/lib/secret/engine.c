@@ -153,6 +153,11 @@ size_t lc__secret_rule_window(const lc_secret_rules *rs, size_t i)
 	return i < rs->n ? rs->v[i].window : 0;
 }
 
+size_t lc__secret_rule_window_before(const lc_secret_rules *rs, size_t i)
+{
+	return i < rs->n ? rs->v[i].window_before : 0;
+}
+
 const char *lc__secret_rule_prefilter(const lc_secret_rules *rs, size_t i)
 {
 	return i < rs->n ? rs->v[i].prefilter : NULL;

@@ -223,6 +223,14 @@ static int parse_rule(ld *l, yaml_node_t *n, sr_rule *r)
 				rc = ld_fail(l, v, "window: expected 16 to %u", SR_MAX_WINDOW);
 			else
 				r->window = (size_t)w;
+		} else if (!strcmp(ks, "window-before")) {
+			const char *s = scalar(v);
+			char *end = NULL;
+			long w = s ? strtol(s, &end, 10) : -1;
+			if (!s || !end || *end || w < 16 || w > (long)SR_MAX_WINDOW)
+				rc = ld_fail(l, v, "window-before: expected 16 to %u", SR_MAX_WINDOW);
+			else
+				r->window_before = (size_t)w;
 		} else if (!strcmp(ks, "binary")) {
 			rc = parse_bool(l, v, ks, &r->binary);
 		} else if (!strcmp(ks, "no-placeholder-check")) {
@@ -271,6 +279,8 @@ static int parse_rule(ld *l, yaml_node_t *n, sr_rule *r)
 		r->severity = LC_SEV_MEDIUM;
 	if (!r->window)
 		r->window = SR_DEFAULT_WINDOW;
+	if (!r->window_before)
+		r->window_before = r->window;
 	r->generic = !strncmp(r->id, "generic", 7) || !strcasecmp(r->category, "generic");
 	return 0;
 }

@@ -38,7 +38,8 @@ typedef struct sr_rule {
 	bool generic;  /* describes no single provider: yields to a specific rule */
 	bool disabled;
 	bool builtin;
-	size_t window;
+	size_t window;        /* bytes after the trigger a match may need */
+	size_t window_before; /* bytes before the trigger's end (0: same as window) */
 	sr_allow *allow;
 	size_t nallow;
 	/* compiled */
