@@ -147,6 +147,22 @@ static void test_basic(void)
 	       "two zstd frames (rc=%d)", w->rc);
 	walk_done(w);
 
+	/* zstd:chunked style: skippable frames (metadata) before and after the data. */
+	{
+		static const uint8_t skip[] = {0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 'm', 'e', 't', 'a'};
+		lt_buf zc = {0};
+		lt_buf zd = lt_zstd(tar.p, tar.n);
+		lt_put(&zc, skip, sizeof(skip));
+		lt_put(&zc, zd.p, zd.n);
+		lt_put(&zc, skip, sizeof(skip));
+		free(zd.p);
+		w = walk_blob(zc, &tar, NULL, 5, NULL, NULL);
+		TAP_OK(w->rc == LC_OK && strcmp(w->res.compression, "zstd") == 0 &&
+			       strcmp(w->res.diff_id, diff) == 0 && w->log.n == 10,
+		       "zstd with skippable frames first and last (rc=%d)", w->rc);
+		walk_done(w);
+	}
+
 	/* Trailing bytes after the gzip stream: covered by the blob digest, warned. */
 	lt_buf gt = lt_gzip(tar.p, tar.n, 6);
 	lt_put(&gt, "\0\0\0\0garbage", 11);

@@ -237,7 +237,7 @@ static int content_next(lc_content *c, const uint8_t **buf, size_t *len, int64_t
 			tc->done = true;
 			break;
 		}
-		if (r < ARCHIVE_WARN) {
+		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 			tc->failed = true;
 			rc = -1;
 			break;
