@@ -752,7 +752,7 @@ GENERIC_KW = (r'(?:secret|token|passw(?:or)?d|pwd|passphrase|api[_.-]?key|apikey
               r'creds?|credentials?|private[_.-]?key|access[_.-]?key|client[_.-]?secret)')
 add(id='generic-api-key', category='Generic', title='Generic secret assignment', severity=M,
     regex=(r'''(?i)(?<![\w])(?P<ident>[\w.\-]{0,40}?''' + GENERIC_KW + r'''[\w.\-]{0,25}?)'''
-           r'''["'`]?(?:[ \t]+(?:string|str|String|const|final))?[ \t]*(?:={1,2}>?|:{1,3}=?|\?=|\.=|->|["'`]?,[ \t]*|>\s{0,40})[ \t]*["'`]?[ \t]*'''
+           r'''["'`]?(?:[ \t]+(?:string|str|String|const|final))?[ \t]*(?:={1,2}>?|:{1,3}=?|\?=|\.=|->|(?<=["'`]),[ \t]*(?=["'`])|>\s{0,40})[ \t]*["'`]?[ \t]*'''
            r'''(?P<secret>[\w\-.~+/!@#%^&*]{10,150}={0,3})''' + END),
     keywords=['secret', 'token', 'passw', 'pwd', 'passphrase', 'api_key', 'api-key', 'api.key',
               'apikey', 'auth', 'cred', 'private_key', 'private-key', 'privatekey', 'access_key',
@@ -768,6 +768,9 @@ add(id='generic-api-key', category='Generic', title='Generic secret assignment',
         {'id': 'generic-value-identifier',
          'description': 'the value is itself an identifier (snake or kebab case words)',
          'regex': r'''[=:>,]\s*["'`]?[a-zA-Z]+(?:[_-][a-zA-Z]+){1,}["'`]?\s*$'''},
+        {'id': 'generic-value-path',
+         'description': 'the value is a file system path or URL path',
+         'regex': r'''[=:>,]\s*["'`]?/[\w.\-/]*["'`]?\s*$'''},
         {'id': 'generic-value-version',
          'description': 'the value is a package name with a version',
          'regex': r'''[=:]\s*["'`]?[\w.:-]*?\d+\.\d+(?:\.\d+)?(?:[-.][\w]+)?["'`]?\s*$'''},

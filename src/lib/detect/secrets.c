@@ -34,6 +34,7 @@ typedef struct sec_worker {
 	size_t nspans;
 	int64_t nfound;
 	bool warned;
+	bool system_library; /* a shared library of the system: self-test keys are common */
 	/* per delivery */
 	lc_emitter *em;
 	const lc_match *m;
@@ -178,6 +179,17 @@ static lc_code sec_worker_new(void *shared, void **worker)
 	return LC_OK;
 }
 
+/* usr/lib/.../libfoo.so.1 and friends: crypto libraries carry test keys and vectors */
+static bool system_library(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	b = b ? b + 1 : path;
+	if (!strstr(b, ".so"))
+		return false;
+	return !strncmp(path, "usr/lib", 7) || !strncmp(path, "lib", 3) ||
+	       !strncmp(path, "usr/local/lib", 13);
+}
+
 static lc_severity lower(lc_severity s)
 {
 	return s > LC_SEV_LOW ? (lc_severity)(s - 1) : s;
@@ -212,7 +224,9 @@ static lc_code emit_hit(lc_emitter *em, const lc_secret_hit *h, lc_source_kind s
 		json_object_set_new(d, "in_binary", json_true());
 	if (h->low_confidence)
 		json_object_set_new(d, "reason",
-				    json_string("documentation, test or example path"));
+				    json_string(binary ? "inside a system shared library (test keys and "
+							 "vectors are common there)"
+						       : "documentation, test or example path"));
 	snprintf(title, sizeof(title), "%s", h->title);
 	snprintf(desc, sizeof(desc),
 		 "A %s (%s) is stored in the image where anyone who pulls it can read it.", h->title,
@@ -281,7 +295,15 @@ static int file_sink(void *ud, const lc_secret_hit *h)
 	}
 	w->nfound++;
 	int64_t line = lc__match_line(w->m, h->start);
-	w->err = emit_hit(w->em, h, LC_SRC_FILE, -1, NULL, line, h->start, false);
+	if (w->system_library) {
+		lc_secret_hit low = *h;
+		low.low_confidence = true;
+		if (low.severity > LC_SEV_MEDIUM)
+			low.severity = LC_SEV_MEDIUM + 1; /* lowered once more by emit_hit */
+		w->err = emit_hit(w->em, &low, LC_SRC_FILE, -1, NULL, line, h->start, true);
+	} else {
+		w->err = emit_hit(w->em, h, LC_SRC_FILE, -1, NULL, line, h->start, false);
+	}
 	return w->err ? 1 : 0;
 }
 
@@ -292,8 +314,10 @@ static lc_code on_match(void *shared, void *worker, lc_emitter *em, const lc_ent
 	sec_worker *w = worker;
 	if (!sh || !w || !e)
 		return LC_OK;
-	if (!same_file(w, e))
+	if (!same_file(w, e)) {
 		file_reset(w, e);
+		w->system_library = system_library(e->path);
+	}
 	if (w->nfound >= sh->per_file_max)
 		return LC_OK;
 	w->em = em;
