@@ -602,6 +602,55 @@ static void test_layers_whiteout(void)
 	free(l2.p);
 }
 
+/* Failure on purpose: flip bytes and cut everywhere; every outcome must be a clean
+ * verdict (0, 3 or 4: a changed tar may still parse, and then its diff_id is wrong),
+ * never a crash, a hang, a leak or another code. */
+static size_t try_blob(lt_buf c, const lt_buf *tar, const char *what, size_t at)
+{
+	lt_walk *w = walk_blob(c, tar, NULL, 0, NULL, NULL);
+	size_t bad = !(w->rc == LC_OK || w->rc == LC_EIMAGE || w->rc == LC_EINTEGRITY);
+	if (bad)
+		printf("# %s at %zu: rc=%d\n", what, at, w->rc);
+	walk_done(w);
+	return bad;
+}
+
+static void test_corrupt_everywhere(void)
+{
+	lt_tar t;
+	lt_tar_begin(&t, ARCHIVE_FORMAT_TAR_GNUTAR);
+	lt_dir(&t, "etc");
+	lt_file(&t, "etc/passwd", "root:x:0:0:root:/root:/bin/sh\n");
+	lt_tar_entry(&t, "bin", 'l', 0777, NULL, 0, "/usr/bin");
+	lt_tar_entry(&t, "etc/hl", 'h', 0644, NULL, 0, "etc/passwd");
+	lt_file(&t, "a/very/long/name/that/needs/a/gnu/longname/header/because/it/is/longer/than/"
+		    "one/hundred/bytes/in/total/file.txt",
+		"data");
+	lt_buf tar = lt_tar_end(&t);
+	lt_buf gz = lt_gzip(tar.p, tar.n, 6), zs = lt_zstd(tar.p, tar.n);
+	size_t n = 0, bad = 0;
+	const lt_buf *blobs[] = {&tar, &gz, &zs};
+	const char *names[] = {"plain", "gzip", "zstd"};
+	for (int k = 0; k < 3; k++) {
+		const lt_buf *b = blobs[k];
+		size_t step = k == 0 ? 5 : 1, lim = k == 0 ? 4096 : b->n;
+		for (size_t i = 0; i < b->n && i < lim; i += step) {
+			lt_buf c = lt_copy(b);
+			c.p[i] ^= (uint8_t)(0x41 + i % 31);
+			bad += try_blob(c, &tar, names[k], i);
+			lt_buf cut = {0};
+			lt_put(&cut, b->p, i);
+			bad += try_blob(cut, &tar, names[k], i);
+			n += 2;
+		}
+	}
+	TAP_OK(bad == 0, "%zu corruptions and cuts of plain, gzip and zstd layers: clean "
+			 "verdicts (%zu unexpected)", n, bad);
+	free(gz.p);
+	free(zs.p);
+	free(tar.p);
+}
+
 int main(void)
 {
 	ctx = lc_ctx_new();
@@ -612,6 +661,7 @@ int main(void)
 	test_limits();
 	test_hostile_names();
 	test_layers_whiteout();
+	test_corrupt_everywhere();
 	lc_ctx_free(ctx);
 	return tap_done();
 }
