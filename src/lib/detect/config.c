@@ -791,8 +791,12 @@ static lc_code persist_line(void *ud, const char *line, int64_t no)
 	for (size_t i = 0; i < NRULES && rc == LC_OK && fc->hits == before; i++) {
 		if (regexec(&fc->s->re[i], cmd, 0, NULL, 0) != 0)
 			continue;
+		/* Download-and-run and decode-and-run in these files are the dropper
+		 * detector's (malware); chmod in a job is no persistence. */
 		if (strcmp(text_rules[i].id, "config.chmod_world_writable") == 0 ||
-		    strcmp(text_rules[i].id, "config.chmod_setuid") == 0)
+		    strcmp(text_rules[i].id, "config.chmod_setuid") == 0 ||
+		    strcmp(text_rules[i].id, "config.download_run") == 0 ||
+		    strcmp(text_rules[i].id, "config.base64_run") == 0)
 			continue;
 		char title[256];
 		snprintf(title, sizeof(title), "scheduled or service command %s",
