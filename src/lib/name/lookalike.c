@@ -216,6 +216,42 @@ out:
 	return found;
 }
 
+/* The name without deceptive words (or versions) at its ends, split on delimiters:
+ * "official-ubunut" -> "ubunut". False when nothing was stripped or nothing is left. */
+static bool strip_deceptive(const char *name, char *stem, size_t stemsz, char *edit,
+			    size_t editsz)
+{
+	size_t n = strlen(name), a = 0, b = n;
+	bool stripped = false;
+	char w[LC_NAME_MAX];
+
+	edit[0] = '\0';
+	for (;;) { /* leading words */
+		size_t e = a;
+		while (e < b && !is_delim(name[e]))
+			e++;
+		if (e >= b || !all_deceptive(name + a, e - a))
+			break;
+		sfmt(w, sizeof(w), "%.*s", (int)(e + 1 - a), name + a);
+		edit_add(edit, editsz, "prefix '%s' added%s", w, "");
+		a = e + 1;
+		stripped = true;
+	}
+	for (;;) { /* trailing words */
+		size_t e = b;
+		while (e > a && !is_delim(name[e - 1]))
+			e--;
+		if (e <= a || !all_deceptive(name + e, b - e))
+			break;
+		sfmt(w, sizeof(w), "%.*s", (int)(b - e + 1), name + e - 1);
+		edit_add(edit, editsz, "suffix '%s' added%s", w, "");
+		b = e - 1;
+		stripped = true;
+	}
+	sfmt(stem, stemsz, "%.*s", (int)(b - a), name + a);
+	return stripped && b - a >= 3;
+}
+
 /* Split on delimiters into at most `max` words of at most LC_NAME_MAX bytes. */
 static size_t split_words(const char *s, char words[][LC_NAME_MAX], size_t max)
 {
@@ -296,7 +332,7 @@ static int dl_allowed(const char *real)
 static void compare_dl(const char *name, const char *real, lc_namelist_id list,
 		       bool allow_affix, bool allow_reorder, int max, match *out)
 {
-	char edit[LC_NAME_MAX];
+	char edit[LC_NAME_MAX], stem[LC_NAME_MAX], more[LC_NAME_MAX];
 	bool visual = false;
 
 	memset(out, 0, sizeof(*out));
@@ -311,6 +347,15 @@ static void compare_dl(const char *name, const char *real, lc_namelist_id list,
 	} else if (allow_affix && affix_match(name, real, edit, sizeof(edit))) {
 		out->t = T_AFFIX;
 		out->score = 1;
+	} else if (allow_affix && strip_deceptive(name, stem, sizeof(stem), edit, sizeof(edit)) &&
+		   strcmp(stem, real) != 0 &&
+		   (visual_walk(stem, real, more, sizeof(more), &visual) ||
+		    (max > 0 && lc__name_distance(stem, real, max) <= max &&
+		     lc__name_distance_explain(stem, real, more, sizeof(more)) > 0))) {
+		/* Both tricks at once: a deceptive word around a misspelt name. */
+		out->t = T_AFFIX;
+		out->score = 1 + (visual ? 0 : lc__name_distance(stem, real, max));
+		edit_add(edit, sizeof(edit), "%s%s", more, "");
 	} else {
 		if (max > 0 && lc__name_distance(name, real, max) <= max) {
 			out->distance = lc__name_distance_explain(name, real, edit, sizeof(edit));
