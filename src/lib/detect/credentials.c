@@ -640,7 +640,7 @@ static lc_code cred_load(lc_ctx *ctx, void **shared)
 			     "://[^\\s:/@]+:([^\\s/@$]{4,})@)",
 		PCRE2_ZERO_TERMINATED, PCRE2_DUPNAMES, &ec, &eo, NULL);
 	sh->envkey = pcre2_compile((PCRE2_SPTR) "(?i)(?:pass(?:wd|word)?|secret|token|api_?key|"
-						"access_?key|private_?key|auth|credential|pwd)",
+						"access_?key|private_?key|auth|credential|pwd|(?:^|[_.-])keys?$)",
 				   PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
 	if (!sh->hist || !sh->envkey) {
 		cred_unload(sh);
