@@ -349,8 +349,8 @@ out:
 
 /*
  * The file list is streamed, one record per line, after the rest of the document: an
- * image may hold millions of files and memory must not grow with them (a jansson
- * object per record would cost far more than the index itself).
+ * image may hold millions of files, and a jansson array holding all of them would cost
+ * several times the file index itself.
  */
 static lc_code write_files_streamed(lc_report *r, json_t *root, FILE *out)
 {
