@@ -13,8 +13,11 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 MESON_TEST_ARGS ?= --print-errorlogs
 
-export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1
-export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+# Sanitizer reports exit with codes of their own (86 ASan, 87 UBSan, 88 LSan): never 0-6,
+# so a sanitizer failure cannot pass for one of laocoon's documented exit codes.
+export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1:exitcode=86
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1:exitcode=87
+export LSAN_OPTIONS ?= exitcode=88
 
 .PHONY: all deps deps-check build demo check check-gcc check-asan build-asan fixtures \
 	bench fuzz clean

@@ -60,6 +60,11 @@ LAOCOON = os.environ.get('LAOCOON') or os.path.join(SRC, 'build', 'laocoon')
 OK, FINDINGS, EUSAGE, EIMAGE, EINTEGRITY, EINTERNAL, EINCOMPLETE = range(7)
 
 
+# A sanitizer's report on stderr fails the test whatever the exit code was.
+SANITIZER_MARKERS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer', 'runtime error: ',
+                     'ERROR: UndefinedBehaviorSanitizer', 'WARNING: ThreadSanitizer')
+
+
 class Skip(Exception):
     pass
 
@@ -108,6 +113,10 @@ def sh(cmd, input=None, timeout=300, check=True, env=None, cwd=None):
     p.stdout, p.stderr = _decode(p.stdout), _decode(p.stderr)
     _note('$ %s\n  -> exit %d in %.1fs\n  stderr: %s' % (
         ' '.join(map(str, cmd)), p.returncode, time.time() - t0, p.stderr[-2000:].strip()))
+    for marker in SANITIZER_MARKERS:
+        if marker in p.stderr:
+            raise TestFailure('sanitizer report from %s:\n%s' % (
+                os.path.basename(str(cmd[0])), p.stderr[-3000:]))
     if check and p.returncode != 0:
         raise TestFailure('%s exited %d: %s' % (' '.join(map(str, cmd)), p.returncode,
                                                 p.stderr[-1000:]))
