@@ -34,6 +34,7 @@ typedef struct match {
 	int distance;
 	const char *target;
 	lc_namelist_id list;
+	bool weak; /* a distance match that is more often another word: LOW */
 	char edit[LC_NAME_MAX];
 } match;
 
@@ -321,6 +322,15 @@ out:
 	return found;
 }
 
+/*
+ * Two slips in one name: typists keep the first letter, so two edits that also change
+ * the first letter (unless by swapping the first two) are more often another word.
+ */
+static bool plausible_double_slip(const char *name, const char *real)
+{
+	return name[0] == real[0] || (name[0] && name[1] == real[0] && name[0] == real[1]);
+}
+
 /* Thresholds of the issue: distance 1 for names of 4 or more, 2 for 5 or more. */
 static int dl_allowed(const char *real)
 {
@@ -350,17 +360,23 @@ static void compare_dl(const char *name, const char *real, lc_namelist_id list,
 	} else if (allow_affix && strip_deceptive(name, stem, sizeof(stem), edit, sizeof(edit)) &&
 		   strcmp(stem, real) != 0 &&
 		   (visual_walk(stem, real, more, sizeof(more), &visual) ||
-		    (max > 0 && lc__name_distance(stem, real, max) <= max &&
+		    (max > 0 && lc__name_distance(stem, real, 1) <= 1 &&
 		     lc__name_distance_explain(stem, real, more, sizeof(more)) > 0))) {
 		/* Both tricks at once: a deceptive word around a misspelt name. */
 		out->t = T_AFFIX;
 		out->score = 1 + (visual ? 0 : lc__name_distance(stem, real, max));
 		edit_add(edit, sizeof(edit), "%s%s", more, "");
 	} else {
-		if (max > 0 && lc__name_distance(name, real, max) <= max) {
+		int d = max > 0 ? lc__name_distance(name, real, max) : max + 1;
+		if (d <= max) {
 			out->distance = lc__name_distance_explain(name, real, edit, sizeof(edit));
 			out->t = T_DL;
 			out->score = out->distance;
+			/* Still a verdict (the thresholds are the official name's length), but
+			 * a weak one when the candidate itself is short or starts elsewhere:
+			 * "shor" and "storm", "brute" and "crate" are mostly other words. */
+			out->weak = (d == 1 && strlen(name) < 4) ||
+				    (d == 2 && (strlen(name) < 5 || !plausible_double_slip(name, real)));
 		}
 	}
 	if (out->t != T_NONE) {
@@ -392,6 +408,8 @@ static bool better(const match *a, const match *b)
 		return false;
 	if (a->score != b->score)
 		return a->score < b->score;
+	if (a->weak != b->weak)
+		return !a->weak;
 	return a->t < b->t;
 }
 
@@ -449,6 +467,8 @@ static const char *tech_name(const match *m)
  * order might be a different project that picked a close name. */
 static lc_severity tech_severity(const match *m)
 {
+	if (m->weak)
+		return LC_SEV_LOW;
 	if (m->t == T_VISUAL || m->t == T_DELIM || (m->t == T_DL && m->distance == 1))
 		return LC_SEV_HIGH;
 	return LC_SEV_MEDIUM;
