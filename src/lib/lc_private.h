@@ -694,8 +694,9 @@ bool lc__cache_blob_identify(const lc_stream *s, lc_cache_blob_id *id);
  * diff_id (may be NULL) then gets the verified diff_id of its content. */
 bool lc__cache_blob_trusted(lc_cache *c, const lc_stream *s, const char *expected_digest,
 			    char diff_id[72]);
-/* Record a verification. `before` is the identity taken before reading: when the file
- * changed meanwhile nothing is recorded. */
+/* Record a verification: always digest -> diff_id (for lc__cache_blob_diff_id); and,
+ * when before (the identity taken before reading; may be NULL) is given and the file has
+ * not changed meanwhile, the identity for lc__cache_blob_trusted. */
 void lc__cache_blob_record(lc_cache *c, const lc_cache_blob_id *before, const char *digest,
 			   const char *diff_id);
 /* The diff_id a blob of this digest was verified to have before (any path): after hashing

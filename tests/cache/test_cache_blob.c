@@ -97,6 +97,11 @@ int main(void)
 	lc__cache_blob_record(c, &id, DG, DIFF_A);
 	TAP_OK(!lc__cache_blob_trusted(c, &s, DG, NULL), "changed during verification: not recorded");
 
+	/* no identity at all (a compressed archive, a registry body): the digest still maps */
+	lc__cache_blob_record(c, NULL, DIFF_B, DIFF_A);
+	TAP_OK(lc__cache_blob_diff_id(c, DIFF_B, got) && strcmp(got, DIFF_A) == 0,
+	       "a verification without identity still maps digest -> diff_id");
+
 	/* not a plain file */
 	s.file_path = NULL;
 	TAP_OK(!lc__cache_blob_identify(&s, &id) && !lc__cache_blob_trusted(c, &s, DG, NULL),

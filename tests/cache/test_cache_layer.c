@@ -76,11 +76,10 @@ static void archive_case(const char *dir, const char *ref, const char *file)
 	walk(ctx, img, 0, ix, &res);
 	lc__fileidx_resolve(ix);
 	lc__cache_store(c, res.diff_id, FP_1, ix, 0, &data);
-	if (have)
-		lc__cache_blob_record(c, &id, res.blob_digest, res.diff_id);
+	lc__cache_blob_record(c, have ? &id : NULL, res.blob_digest, res.diff_id);
 	lc__fileidx_free(ix);
 	TAP_OK(have, "%s: the blob is a slice of the archive (offset %lld)", ref,
-	       (long long)id.offset);
+		       (long long)id.offset);
 	TAP_OK(try_layer(c, img, 0, &n) && n > 0 && strcmp(last_codec, res.compression) == 0 &&
 		       last_bytes == res.blob_bytes,
 	       "%s: warm hit (%s, %lld bytes)", ref, last_codec, (long long)last_bytes);

@@ -101,7 +101,7 @@ bool lc__cache_blob_diff_id(lc_cache *c, const char *blob_digest, char diff_id[7
 		return false;
 	pthread_mutex_lock(&c->lock);
 	if (c->db &&
-	    sqlite3_prepare_v2(c->db, "SELECT diff_id FROM blobs WHERE digest = ?1 LIMIT 1", -1, &st,
+	    sqlite3_prepare_v2(c->db, "SELECT diff_id FROM digests WHERE digest = ?1", -1, &st,
 			       NULL) == SQLITE_OK) {
 		sqlite3_bind_text(st, 1, blob_digest, -1, SQLITE_STATIC);
 		if (sqlite3_step(st) == SQLITE_ROW) {
@@ -118,49 +118,85 @@ bool lc__cache_blob_diff_id(lc_cache *c, const char *blob_digest, char diff_id[7
 	return ok;
 }
 
-void lc__cache_blob_record(lc_cache *c, const lc_cache_blob_id *before, const char *digest,
-			   const char *diff_id)
+/* Insert or refresh one row; inside the caller's transaction. */
+static int put_digest(sqlite3 *db, const char *digest, const char *diff_id, int64_t now)
 {
-	lc_cache_blob_id after;
 	sqlite3_stmt *st = NULL;
-	int e;
+	int e = sqlite3_prepare_v2(db,
+				   "INSERT OR REPLACE INTO digests(digest, diff_id, verified) "
+				   "VALUES(?1, ?2, ?3)", -1, &st, NULL);
 
-	if (!c || !before || !digest || !diff_id || !before->path[0])
-		return;
-	/* Changed while we read it: what we verified may not be what is there now. */
-	if (!identify(before->path, before->offset, before->length, &after) ||
-	    !same_id(before, &after))
-		return;
-	pthread_mutex_lock(&c->lock);
-	if (!c->db)
-		goto out;
-	e = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (e == SQLITE_OK)
-		e = sqlite3_prepare_v2(c->db,
-				       "INSERT OR REPLACE INTO blobs(path, off, len, size, "
-				       "mtime_ns, ctime_ns, inode, dev, digest, diff_id, verified) "
-				       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-				       -1, &st, NULL);
 	if (e == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, after.path, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, after.offset);
-		sqlite3_bind_int64(st, 3, after.length);
-		sqlite3_bind_int64(st, 4, after.size);
-		sqlite3_bind_int64(st, 5, after.mtime_ns);
-		sqlite3_bind_int64(st, 6, after.ctime_ns);
-		sqlite3_bind_int64(st, 7, (int64_t)after.inode);
-		sqlite3_bind_int64(st, 8, (int64_t)after.dev);
-		sqlite3_bind_text(st, 9, digest, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 10, diff_id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 11, lc__cache_now_ms());
+		sqlite3_bind_text(st, 1, digest, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, diff_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
 		e = sqlite3_step(st);
 		e = e == SQLITE_DONE ? SQLITE_OK : e;
 	}
 	sqlite3_finalize(st);
+	return e;
+}
+
+static int put_identity(sqlite3 *db, const lc_cache_blob_id *id, const char *digest,
+			const char *diff_id, int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int e = sqlite3_prepare_v2(db,
+				   "INSERT OR REPLACE INTO blobs(path, off, len, size, mtime_ns, "
+				   "ctime_ns, inode, dev, digest, diff_id, verified) "
+				   "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+				   -1, &st, NULL);
+
+	if (e == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, id->path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, id->offset);
+		sqlite3_bind_int64(st, 3, id->length);
+		sqlite3_bind_int64(st, 4, id->size);
+		sqlite3_bind_int64(st, 5, id->mtime_ns);
+		sqlite3_bind_int64(st, 6, id->ctime_ns);
+		sqlite3_bind_int64(st, 7, (int64_t)id->inode);
+		sqlite3_bind_int64(st, 8, (int64_t)id->dev);
+		sqlite3_bind_text(st, 9, digest, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, diff_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 11, now);
+		e = sqlite3_step(st);
+		e = e == SQLITE_DONE ? SQLITE_OK : e;
+	}
+	sqlite3_finalize(st);
+	return e;
+}
+
+void lc__cache_blob_record(lc_cache *c, const lc_cache_blob_id *before, const char *digest,
+			   const char *diff_id)
+{
+	lc_cache_blob_id after;
+	bool same = false;
+	int64_t now = lc__cache_now_ms();
+	int e;
+
+	if (!c || !digest || !diff_id || strncmp(digest, "sha256:", 7) != 0 ||
+	    strncmp(diff_id, "sha256:", 7) != 0)
+		return;
+	/* Changed while we read it: what we verified may not be what is there now. */
+	if (before && before->path[0])
+		same = identify(before->path, before->offset, before->length, &after) &&
+		       same_id(before, &after);
+	pthread_mutex_lock(&c->lock);
+	if (!c->db)
+		goto out;
+	e = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	/* The digest names the content: this holds whatever happened to the file since. */
+	if (e == SQLITE_OK)
+		e = put_digest(c->db, digest, diff_id, now);
+	if (e == SQLITE_OK && same)
+		e = put_identity(c->db, &after, digest, diff_id, now);
 	/* Bounded: the oldest verifications go first (they are re-done when needed). */
 	if (e == SQLITE_OK)
 		e = sqlite3_exec(c->db,
 				 "DELETE FROM blobs WHERE rowid IN (SELECT rowid FROM blobs "
+				 "ORDER BY verified DESC LIMIT -1 OFFSET "
+				 LC_CACHE_STR(LC_CACHE_MAX_BLOBS) ");"
+				 "DELETE FROM digests WHERE rowid IN (SELECT rowid FROM digests "
 				 "ORDER BY verified DESC LIMIT -1 OFFSET "
 				 LC_CACHE_STR(LC_CACHE_MAX_BLOBS) ")",
 				 NULL, NULL, NULL);

@@ -42,7 +42,11 @@ static const char *const schema_sql =
 	" digest TEXT NOT NULL, diff_id TEXT NOT NULL, verified INTEGER NOT NULL,"
 	" PRIMARY KEY(path, off, len));"
 	"CREATE INDEX blobs_age ON blobs(verified);"
-	"CREATE INDEX blobs_digest ON blobs(digest);"
+	/* digest -> diff_id of every blob verified, wherever it was (compressed archives,
+	 * later registry bodies): re-hashing the compressed bytes then replaces decompressing */
+	"CREATE TABLE digests(digest TEXT PRIMARY KEY, diff_id TEXT NOT NULL,"
+	" verified INTEGER NOT NULL);"
+	"CREATE INDEX digests_age ON digests(verified);"
 	"CREATE TABLE stats(name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 int64_t lc__cache_now_ms(void)
@@ -772,6 +776,13 @@ lc_code lc_cache_prune(lc_ctx *ctx, int64_t max_bytes, int64_t older_than_s,
 			sqlite3_step(st);
 		}
 		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(c->db, "DELETE FROM digests WHERE verified < ?1", -1, &st,
+				       NULL) == SQLITE_OK) {
+			sqlite3_bind_int64(st, 1, older_ms);
+			sqlite3_step(st);
+		}
+		sqlite3_finalize(st);
 	}
 	pthread_mutex_unlock(&c->lock);
 out:
@@ -802,7 +813,8 @@ lc_code lc_cache_clean(lc_ctx *ctx)
 		goto out;
 	e = exec(c->db, "BEGIN IMMEDIATE");
 	if (e == SQLITE_OK)
-		e = exec(c->db, "DELETE FROM layers; DELETE FROM blobs; DELETE FROM stats;");
+		e = exec(c->db, "DELETE FROM layers; DELETE FROM blobs; DELETE FROM digests; "
+				"DELETE FROM stats;");
 	if (e == SQLITE_OK)
 		e = exec(c->db, "COMMIT");
 	if (e != SQLITE_OK) {

@@ -7,6 +7,7 @@
 #include "cache_int.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -142,6 +143,25 @@ out:
 	return rc;
 }
 
+/* Is the outer archive a plain tar? Opening a member of a compressed one means
+ * decompressing everything before it, which would double a cold scan's work just to
+ * learn an identity: those blobs are verified by hash on a rescan instead. */
+static bool archive_is_plain_tar(const lc_image *img)
+{
+	uint8_t hdr[512];
+	FILE *f;
+	bool plain = false;
+
+	if (!img->src->name || (strcmp(img->src->name, "oci-archive") != 0 &&
+				strcmp(img->src->name, "docker-archive") != 0))
+		return true; /* not an archive: blobs are files of their own */
+	if (!img->path || !(f = fopen(img->path, "rb")))
+		return false;
+	plain = fread(hdr, 1, sizeof(hdr), f) == sizeof(hdr) && memcmp(hdr + 257, "ustar", 5) == 0;
+	fclose(f);
+	return plain;
+}
+
 bool lc__cache_layer_identify(lc_image *img, size_t i, lc_cache_blob_id *id)
 {
 	bool ok = false;
@@ -149,7 +169,7 @@ bool lc__cache_layer_identify(lc_image *img, size_t i, lc_cache_blob_id *id)
 
 	memset(id, 0, sizeof(*id));
 	if (!img || i >= img->nlayers || !img->src || !img->src->open_blob || img->src->walk_dir ||
-	    (!img->layers[i].digest && !img->layers[i].diff_id))
+	    (!img->layers[i].digest && !img->layers[i].diff_id) || !archive_is_plain_tar(img))
 		return false;
 	if (img->src->open_blob(img, i, &s) == LC_OK && s) {
 		ok = lc__cache_blob_identify(s, id);
