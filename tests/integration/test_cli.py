@@ -128,6 +128,20 @@ def missing_path(tmp):
 
 
 @test
+def compressed_docker_save(tmp):
+    """`docker save | gzip`: an error that says what to do, not a crash or a guess."""
+    import gzip
+    w.sample_image().write_docker_archive(tmp + '/d.tar', ['a:b'])
+    with open(tmp + '/d.tar', 'rb') as f, gzip.open(tmp + '/d.tar.gz', 'wb') as g:
+        g.write(f.read())
+    for ref in (tmp + '/d.tar.gz', 'docker-archive:%s/d.tar.gz' % tmp):
+        p = run(['scan', ref])
+        eq(p.returncode in (EUSAGE, EIMAGE), True, 'exit %d for %s' % (p.returncode, ref))
+        if 'compress' not in p.stderr:
+            raise TestFailure('message does not say it is compressed: %r' % p.stderr)
+
+
+@test
 def limit_option(tmp):
     ref = _img(tmp)
     p = run(['limits'])

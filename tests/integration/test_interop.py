@@ -58,6 +58,25 @@ def skopeo_reads_what_imgwriter_writes(tmp):
         skopeo(src % tmp, 'oci:%s/out:x' % tmp)
 
 
+@test
+def skopeo_multi_platform(tmp):
+    """skopeo copy --all of a multi-platform index to dir: and oci-archive:."""
+    a = w.sample_image()
+    b = w.sample_image()
+    b.layers[1].file('usr/bin/armonly', b'arm', mode=0o4755)
+    b.platform = ('linux', 'arm64', 'v8')
+    w.Layout().add(w.Index([a, b]), 'multi').write_dir(tmp + '/oci')
+    skopeo('oci:%s/oci:multi' % tmp, 'dir:%s/skdir' % tmp, '--all')
+    skopeo('oci:%s/oci:multi' % tmp, 'oci-archive:%s/sk.tar:multi' % tmp, '--all')
+    for ref in ('oci:%s/oci:multi', 'dir:%s/skdir', 'oci-archive:%s/sk.tar:multi'):
+        ref = ref % tmp
+        amd = scan_ok(ref)
+        arm = scan_ok(ref, '--platform', 'linux/arm64')
+        paths = lambda d: [f['path'] for f in d['findings']]  # noqa: E731
+        if 'usr/bin/armonly' in paths(amd) or 'usr/bin/armonly' not in paths(arm):
+            raise TestFailure('%s: platform selection wrong' % ref)
+
+
 def umoci_image(tmp):
     """An image made with umoci: init, new, insert (two layers), a whiteout, config."""
     need_tool('umoci')
