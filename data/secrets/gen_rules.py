@@ -751,13 +751,15 @@ add(id='pkcs12-file', category='PrivateKey', title='PKCS#12 key store file', sev
 GENERIC_KW = (r'(?:secret|token|passw(?:or)?d|pwd|passphrase|api[_.-]?key|apikey|auth(?!or)|'
               r'creds?|credentials?|private[_.-]?key|access[_.-]?key|client[_.-]?secret)')
 add(id='generic-api-key', category='Generic', title='Generic secret assignment', severity=M,
-    regex=(r'''(?i)(?<![\w])(?P<ident>[\w.\-]{0,40}?''' + GENERIC_KW + r'''[\w.\-]{0,25}?)'''
+    # the match starts at the keyword (PCRE2 skips to its first letters fast); the
+    # engine extends it back over the identifier (identifier-prefix) for allow rules
+    regex=(r'''(?i)(?P<ident>''' + GENERIC_KW + r'''[\w.\-]{0,25}+)'''
            r'''["'`]?(?:[ \t]+(?:string|str|String|const|final))?[ \t]*(?:={1,2}>?|:{1,3}=?|\?=|\.=|->|(?<=["'`]),[ \t]*(?=["'`])|>\s{0,40})[ \t]*["'`]?[ \t]*'''
            r'''(?P<secret>[\w\-.~+/!@#%^&*]{10,150}={0,3})''' + END),
     keywords=['secret', 'token', 'passw', 'pwd', 'passphrase', 'api_key', 'api-key', 'api.key',
               'apikey', 'auth', 'cred', 'private_key', 'private-key', 'privatekey', 'access_key',
               'access-key', 'accesskey', 'client_secret', 'client-secret', 'clientsecret'],
-    binary=False, entropy=3.5,
+    binary=False, entropy=3.5, window=256, **{'identifier-prefix': 40},
     **{'allow-rules': [
         {'id': 'generic-identifier-not-a-secret',
          'description': 'identifiers naming something other than the secret itself',
@@ -808,12 +810,15 @@ SHAPES = {
     'zoom-jwt': (r'(?i)zoom[_-]?(?:api|client)?[_-]?secret', 64),
     'generic-api-key': (r'(?i)(?:secret|token|passw|pwd|passphrase|api[_.-]?key|apikey|auth|cred|'
                         r'private[_.-]?key|access[_.-]?key|client[_.-]?secret)[\w.\-]{0,25}'
-                        r'["\'`]?(?:[ \t]+\w+)?[ \t]*(?:[=:>,]|\.=|\?=|->)', 112),
+                        r'["\'`]?(?:[ \t]+\w+)?[ \t]*(?:[=:>,]|\.=|\?=|->)\s*["\'`]?[ \t]*'
+                        r'[\w\-.~+/!@#%^&*]{10}', 128),
+    'hashicorp-tf-password': (r'(?i)password[\w-]*\s*=\s*"', 128),
+    'nuget-config-password': (r'(?i)<add\s+key=["\'](?:cleartext)?password["\']', 64),
+    'kubernetes-secret-yaml': (r'(?im)^[ \t]*kind:[ \t]*["\']?secret["\']?[ \t]*$', 64),
+    'kubernetes-secret-yaml-data-first': (r'(?im)^[ \t]*kind:[ \t]*["\']?secret["\']?[ \t]*$', 4096),
     'url-basic-auth': (None, 256),
     'database-url-password': (None, 160),
     'jwt': (None, 4096),
-    'kubernetes-secret-yaml': (None, 4096),
-    'kubernetes-secret-yaml-data-first': (None, 4096),
     'gcp-service-account': (None, 512),
     'facebook-access-token': (None, 64),
     'asana-pat': (None, 64),
@@ -868,6 +873,8 @@ def emit(out):
             out.write('    window-before: %d\n' % r['window-before'])
         if 'prefilter' in r:
             out.write('    prefilter: %s\n' % q(r['prefilter']))
+        if r.get('identifier-prefix'):
+            out.write('    identifier-prefix: %d\n' % r['identifier-prefix'])
         if r.get('no-placeholder-check'):
             out.write('    no-placeholder-check: true\n')
         if r.get('allow-rules'):

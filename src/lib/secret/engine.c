@@ -304,8 +304,8 @@ static bool path_ok(const sr_rule *r, lc_secret_scratch *s, const char *path)
 
 /* Does a provider-specific rule claim the same bytes? Then a generic hit yields to it. */
 static bool claimed_by_specific(const lc_secret_rules *rs, lc_secret_scratch *s,
-				const uint8_t *subj, size_t len, size_t ms, size_t ss, size_t se,
-				const char *path)
+				const uint8_t *subj, size_t len, size_t ms, size_t me, size_t ss,
+				size_t se, const char *path)
 {
 	bool claimed = false;
 	for (size_t i = 0; i < rs->n && !claimed; i++) {
@@ -322,7 +322,9 @@ static bool claimed_by_specific(const lc_secret_rules *rs, lc_secret_scratch *s,
 			/* PROVIDER_TOKEN = value that the provider's own rule rejected */
 			if (kl >= 4 && ms < ss && contains_ci(subj + ms, ss - ms, r->keywords[k]))
 				return true;
-			kw = contains_ci(subj, len, r->keywords[k]);
+			/* the specific rule must cover the same bytes: its keyword sits in the
+			 * generic match (identifier or value), not anywhere in the window */
+			kw = contains_ci(subj + ms, me - ms, r->keywords[k]);
 		}
 		if (!kw)
 			continue;
@@ -376,6 +378,15 @@ int lc__secret_confirm(const lc_secret_rules *rs, lc_secret_scratch *s, size_t r
 		off = me > ms ? me : ms + 1;
 		if (se <= ss)
 			continue;
+		/* a rule that starts at its keyword: the identifier it sits in begins earlier
+		 * (publicToken, csrf-token), and allow rules judge the whole identifier */
+		for (size_t k = 0; k < r->ident_prefix && ms > 0; k++) {
+			uint8_t c = subj[ms - 1];
+			if (!(c == '_' || c == '.' || c == '-' || (c >= '0' && c <= '9') ||
+			      (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
+				break;
+			ms--;
+		}
 		if (r->entropy > 0 && lc__entropy(subj + ss, se - ss) < r->entropy)
 			continue;
 		if (!r->no_placeholder && !allow_disabled(rs, "placeholders") &&
@@ -385,7 +396,7 @@ int lc__secret_confirm(const lc_secret_rules *rs, lc_secret_scratch *s, size_t r
 			continue;
 		if (allowed_by(rs->gallow, rs->ngallow, s, subj + ss, se - ss, path))
 			continue;
-		if (r->generic && claimed_by_specific(rs, s, subj, len, ms, ss, se, path))
+		if (r->generic && claimed_by_specific(rs, s, subj, len, ms, me, ss, se, path))
 			continue;
 		lc_secret_hit h = {
 			.rule_id = r->id,

@@ -231,6 +231,14 @@ static int parse_rule(ld *l, yaml_node_t *n, sr_rule *r)
 				rc = ld_fail(l, v, "window-before: expected 16 to %u", SR_MAX_WINDOW);
 			else
 				r->window_before = (size_t)w;
+		} else if (!strcmp(ks, "identifier-prefix")) {
+			const char *s = scalar(v);
+			char *end = NULL;
+			long w = s ? strtol(s, &end, 10) : -1;
+			if (!s || !end || *end || w < 0 || w > 256)
+				rc = ld_fail(l, v, "identifier-prefix: expected 0 to 256");
+			else
+				r->ident_prefix = (size_t)w;
 		} else if (!strcmp(ks, "binary")) {
 			rc = parse_bool(l, v, ks, &r->binary);
 		} else if (!strcmp(ks, "no-placeholder-check")) {

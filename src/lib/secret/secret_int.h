@@ -35,6 +35,7 @@ typedef struct sr_rule {
 	double entropy;
 	bool binary;
 	bool no_placeholder;
+	size_t ident_prefix; /* the match extends back over this many identifier chars */
 	bool generic;  /* describes no single provider: yields to a specific rule */
 	bool disabled;
 	bool builtin;
