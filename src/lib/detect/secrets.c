@@ -35,6 +35,7 @@ typedef struct sec_worker {
 	int64_t nfound;
 	bool warned;
 	bool system_library; /* a shared library of the system: self-test keys are common */
+	bool credential_file; /* parsed by the credentials detector */
 	/* per delivery */
 	lc_emitter *em;
 	const lc_match *m;
@@ -179,6 +180,25 @@ static lc_code sec_worker_new(void *shared, void **worker)
 	return LC_OK;
 }
 
+/* Files the credentials detector parses by format: a generic "key = value" hit there
+ * only repeats its finding. */
+static bool credential_file(const char *path)
+{
+	static const char *const suffixes[] = {".docker/config.json", "containers/auth.json",
+					       ".aws/credentials", "/.npmrc", "/.pypirc",
+					       "/.netrc", "/.pgpass", "/.git-credentials",
+					       ".kube/config", "/.env", NULL};
+	size_t n = strlen(path);
+	for (const char *const *s = suffixes; *s; s++) {
+		size_t k = strlen(*s);
+		if (n >= k && !strcmp(path + n - k, *s))
+			return true;
+		if (**s == '/' && !strcmp(path, *s + 1))
+			return true;
+	}
+	return false;
+}
+
 /* usr/lib/.../libfoo.so.1 and friends: crypto libraries carry test keys and vectors */
 static bool system_library(const char *path)
 {
@@ -274,6 +294,8 @@ static int file_sink(void *ud, const lc_secret_hit *h)
 {
 	sec_worker *w = ud;
 	size_t ri = h->rule;
+	if (w->credential_file && !strncmp(h->rule_id, "generic", 7))
+		return 0;
 	/* the same secret seen again through an overlapping window, or by a second rule */
 	for (size_t i = 0; i < w->nspans && i < SPAN_RING; i++)
 		if (h->start < w->spans[i].end && h->end > w->spans[i].start)
@@ -317,6 +339,7 @@ static lc_code on_match(void *shared, void *worker, lc_emitter *em, const lc_ent
 	if (!same_file(w, e)) {
 		file_reset(w, e);
 		w->system_library = system_library(e->path);
+		w->credential_file = credential_file(e->path);
 	}
 	if (w->nfound >= sh->per_file_max)
 		return LC_OK;
