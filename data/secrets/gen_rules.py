@@ -759,7 +759,7 @@ add(id='generic-api-key', category='Generic', title='Generic secret assignment',
     keywords=['secret', 'token', 'passw', 'pwd', 'passphrase', 'api_key', 'api-key', 'api.key',
               'apikey', 'auth', 'cred', 'private_key', 'private-key', 'privatekey', 'access_key',
               'access-key', 'accesskey', 'client_secret', 'client-secret', 'clientsecret'],
-    binary=False, entropy=3.5, window=256, **{'identifier-prefix': 40},
+    binary=False, entropy=3.5, window=32, **{'identifier-prefix': 40},
     **{'allow-rules': [
         {'id': 'generic-identifier-not-a-secret',
          'description': 'identifiers naming something other than the secret itself',
@@ -810,8 +810,8 @@ SHAPES = {
     'zoom-jwt': (r'(?i)zoom[_-]?(?:api|client)?[_-]?secret', 64),
     'generic-api-key': (r'(?i)(?:secret|token|passw|pwd|passphrase|api[_.-]?key|apikey|auth|cred|'
                         r'private[_.-]?key|access[_.-]?key|client[_.-]?secret)[\w.\-]{0,25}'
-                        r'["\'`]?(?:[ \t]+\w+)?[ \t]*(?:[=:>,]|\.=|\?=|->)\s*["\'`]?[ \t]*'
-                        r'[\w\-.~+/!@#%^&*]{10}', 128),
+                        r'["\'`]?(?:[ \t]+\w+)?[ \t]*(?:[=:>,]{1,4}|\.=|\?=|->)\s*["\'`]?[ \t]*'
+                        r'[\w\-.~+/!@#%^&*]{10,}={0,3}(?:["\'`\s;,)\]}<>\\&|]|$)', 256),
     'hashicorp-tf-password': (r'(?i)password[\w-]*\s*=\s*"', 128),
     'nuget-config-password': (r'(?i)<add\s+key=["\'](?:cleartext)?password["\']', 64),
     'kubernetes-secret-yaml': (r'(?im)^[ \t]*kind:[ \t]*["\']?secret["\']?[ \t]*$', 64),
