@@ -14,7 +14,7 @@
 #define ELLIPSIS "\xe2\x80\xa6" /* U+2026 */
 #define COL_GAP 2
 /* Column ceilings: a single absurd path must not push every other row off screen. */
-#define MAX_RULE_W 36
+#define MAX_RULE_W 40
 #define MAX_LAYER_W 24
 #define MAX_PATH_W 48
 #define MIN_TITLE_W 20
