@@ -504,5 +504,60 @@ def names_and_annotations(tmp):
             raise TestFailure('%s not in names %r' % (n, names))
 
 
+@test
+def mutated_metadata_never_crashes(tmp):
+    """Byte-level mutations of index.json, manifest, config and docker manifest.json (fixed
+    seed): every run ends with a documented exit code and a message, never a crash."""
+    import random
+    rnd = random.Random(1234)
+    img = w.sample_image()
+    info = img.write_oci(tmp + '/base')
+    img.write_docker_archive(tmp + '/base.tar', ['a:1'])
+    members = w.tar_members(tmp + '/base.tar')
+    targets = ['index.json', 'blobs/sha256/' + info.manifest_digest[7:],
+               'blobs/sha256/' + info.config_digest[7:]]
+
+    def mutate(data):
+        data = bytearray(data)
+        for _ in range(rnd.randint(1, 4)):
+            op = rnd.randint(0, 3)
+            i = rnd.randrange(len(data)) if data else 0
+            if op == 0 and data:
+                data[i] = rnd.randrange(256)
+            elif op == 1:
+                data[i:i] = rnd.choice([b'[', b'{', b'"', b'\\', b'\x00', b'99999999999999999999',
+                                        b'-1', b'null', b'}', b']'])
+            elif op == 2 and data:
+                del data[i:i + rnd.randint(1, 8)]
+            else:
+                data = data[:i]
+        return bytes(data)
+
+    for n in range(60):
+        d = '%s/m%d' % (tmp, n)
+        shutil.copytree(tmp + '/base', d)
+        t = targets[n % 3]
+        with open(os.path.join(d, t), 'rb') as f:
+            data = f.read()
+        with open(os.path.join(d, t), 'wb') as f:
+            f.write(mutate(data))
+        p = run(['inspect', 'oci:' + d])
+        if p.returncode not in (0, 2, 3, 4) or 'Sanitizer' in p.stderr or \
+                (p.returncode and not p.stderr.strip()):
+            raise TestFailure('mutation %d of %s: exit %d %r' % (n, t, p.returncode, p.stderr[-500:]))
+        shutil.rmtree(d)
+    for n in range(30):
+        m = dict(members)
+        key = rnd.choice(['manifest.json', [k for k in m if k.endswith('.json') and k != 'manifest.json'][0]])
+        m[key] = mutate(m[key])
+        f = '%s/d%d.tar' % (tmp, n)
+        w.write_tar(f, m)
+        p = run(['inspect', 'docker-archive:' + f])
+        if p.returncode not in (0, 2, 3, 4) or 'Sanitizer' in p.stderr:
+            raise TestFailure('docker mutation %d of %s: exit %d %r' % (n, key, p.returncode,
+                                                                        p.stderr[-500:]))
+        os.unlink(f)
+
+
 if __name__ == '__main__':
     main()
