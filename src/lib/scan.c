@@ -669,8 +669,9 @@ static lc_code item_make(worker *w, const lc_entry *e, lc_content *c, item **out
 		}
 		pos = off + (int64_t)len;
 	}
-	if (got < 0)
-		rc = LC_EIMAGE; /* the walker has the details and reports them */
+	/* got < 0: the layer broke inside this file. The walker sees it too and reports it
+	 * with layer and path; the bytes that did arrive are still scanned. */
+	(void)got;
 out:
 	if (rc) {
 		if (it->data)
@@ -737,10 +738,8 @@ static lc_code on_entry(void *ud, const lc_entry *e, lc_content *c)
 		if (rc)
 			goto out;
 	}
-	if (got < 0) {
-		rc = LC_EIMAGE; /* the walker has the details and reports them */
-		goto out;
-	}
+	/* got < 0: the walker reports the broken layer; finish with what arrived so every
+	 * detector's per-file state is closed the same way. */
 	rc = file_finish(w, e, &f);
 out:
 	if (rc == LC_EINCOMPLETE && sc->mem_exceeded && !w->mem_reported) {
@@ -970,6 +969,12 @@ static void scan_layer(worker *w, size_t i)
 	if (rc == LC_EINCOMPLETE && sc->timed_out)
 		lc__diag_add(&w->errors, "scan.timeout", (int)i, NULL,
 			     "the time bound (--timeout) ended the scan inside this layer");
+	else if (rc && w->errors.n == 0)
+		/* Every failed layer says why in the report, even when only a bound or a
+		 * detector stopped it. */
+		lc__diag_add(&w->errors, rc == LC_EINCOMPLETE ? "layer.incomplete" : "layer.failed",
+			     (int)i, NULL, "layer %zu was not scanned completely (%s)", i,
+			     sc->ctx->errmsg[0] ? sc->ctx->errmsg : "stopped");
 	sc->layer_rc[i] = rc;
 	pthread_mutex_lock(&sc->lock);
 	lc__diag_move(&sc->rep->warnings, &w->warnings);
