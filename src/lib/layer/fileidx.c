@@ -172,8 +172,8 @@ int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
 	fl->slot[s] = (uint32_t)fl->n;
 	rc = 0;
 out:
-	if (ix && rc >= 0)
-		ix->resolved = false;
+	/* ix itself is not written here: adds of different layers run concurrently.
+	 * Adding after a resolve needs another resolve before count/get. */
 	return rc;
 }
 
