@@ -195,6 +195,9 @@ static lc_code walk_dir_fd(walker *w, int dirfd, size_t plen, int depth)
 	}
 	if (errno)
 		rwarn(w, "rootfs.unreadable", "listing directory failed: %s", strerror(errno));
+	/* Done listing: release the descriptor before descending (one fd per level). */
+	closedir(d);
+	d = NULL;
 	if (n)
 		qsort(names, n, sizeof *names, name_cmp);
 	for (i = 0; i < n && !rc; i++)
