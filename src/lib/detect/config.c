@@ -8,7 +8,8 @@
  */
 #include "lc_private.h"
 
-#include <regex.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,7 +76,7 @@ static const char ldp_fix[] = "Remove LD_PRELOAD unless you know the library and
 
 static const text_rule text_rules[] = {
 	{"config.download_run", "downloads code and pipes it into an interpreter",
-	 "(curl|wget|fetch)[[:space:]][^|;]*\\|[[:space:]]*" SUDO "(/usr)?(/bin/)?" INTERP END,
+	 "(curl|wget|fetch)[[:space:]][^|;]{0,1024}\\|[[:space:]]*" SUDO "(/usr)?(/bin/)?" INTERP END,
 	 {LC_SEV_MEDIUM, LC_SEV_HIGH, LC_SEV_MEDIUM, LC_SEV_HIGH}, dl_desc, dl_fix},
 	{"config.download_run", "runs a downloaded script through command substitution",
 	 "((ba|da|z|k)?sh[[:space:]]+(-[a-z]+[[:space:]]+)*-c[[:space:]]+[\"']?|eval[[:space:]]+"
@@ -83,47 +84,47 @@ static const text_rule text_rules[] = {
 	 "(curl|wget)[[:space:]]",
 	 {LC_SEV_MEDIUM, LC_SEV_HIGH, LC_SEV_MEDIUM, LC_SEV_HIGH}, dl_desc, dl_fix},
 	{"config.download_run", "downloads a file and runs it",
-	 "(curl|wget)[[:space:]][^;&|]*(&&|;)[[:space:]]*(" SUDO SH "[[:space:]]+[^-[:space:]]|"
-	 "chmod[[:space:]]+[^;&|]*\\+x[^;&|]*(&&|;)[[:space:]]*(\\./|/)[^[:space:];&|]+" END ")",
+	 "(curl|wget)[[:space:]][^;&|]{0,1024}(&&|;)[[:space:]]*(" SUDO SH "[[:space:]]+[^-[:space:]]|"
+	 "chmod[[:space:]]+[^;&|]{0,1024}\\+x[^;&|]{0,1024}(&&|;)[[:space:]]*(\\./|/)[^[:space:];&|]+" END ")",
 	 {LC_SEV_MEDIUM, LC_SEV_HIGH, LC_SEV_MEDIUM, LC_SEV_HIGH}, dl_desc, dl_fix},
 	{"config.base64_run", "decodes base64 and runs it",
-	 "base64[[:space:]]+[^|;]*(-d|--decode|-D)[^|;]*\\|[[:space:]]*" SUDO "(/usr)?(/bin/)?"
+	 "base64[[:space:]]+[^|;]{0,1024}(-d|--decode|-D)[^|;]{0,1024}\\|[[:space:]]*" SUDO "(/usr)?(/bin/)?"
 	 INTERP END,
 	 {LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH}, b64_desc, b64_fix},
 	{"config.base64_run", "evaluates decoded base64",
-	 "(eval|exec|(ba|da|z|k)?sh[[:space:]]+-c)[[:space:]]+[\"']?(\\$\\(|`)[^;&)]*base64"
+	 "(eval|exec|(ba|da|z|k)?sh[[:space:]]+-c)[[:space:]]+[\"']?(\\$\\(|`)[^;&)]{0,1024}base64"
 	 "[[:space:]]+(-[a-z]*d|--decode)",
 	 {LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH}, b64_desc, b64_fix},
 	{"config.base64_run", "executes decoded base64 in a script language",
-	 "(exec|eval|system)[[:space:]]*\\([^)]*(b64decode|base64_decode|decode_base64|atob)"
+	 "(exec|eval|system)[[:space:]]*\\([^)]{0,1024}(b64decode|base64_decode|decode_base64|atob)"
 	 "[[:space:]]*\\(",
 	 {LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH}, b64_desc, b64_fix},
 	{"config.base64_run", "decodes with openssl and runs it",
-	 "openssl[[:space:]]+(enc[[:space:]]+)?(-a|-base64|base64)[^|]*-d[^|]*\\|[[:space:]]*" SH
+	 "openssl[[:space:]]+(enc[[:space:]]+)?(-a|-base64|base64)[^|]{0,1024}-d[^|]{0,1024}\\|[[:space:]]*" SH
 	 END,
 	 {LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH, LC_SEV_HIGH}, b64_desc, b64_fix},
 	/* /dev/tcp alone is also how health checks probe a port without curl
 	 * ("</dev/tcp/localhost/8080"): a shell needs an interactive shell or the
 	 * descriptor duplicated onto it, and a host that is not this one (devtcp_remote). */
 	{"config.reverse_shell", "opens a reverse shell through /dev/tcp",
-	 "(" SH "[[:space:]]+-i[^|;]*[<>]&?[[:space:]]*/dev/(tcp|udp)/|/dev/(tcp|udp)/[^[:space:]/]+"
-	 "/[0-9]+[[:space:]]+[0-9]?[<>]&[[:space:]]*[0-9]|[0-9]+<>[[:space:]]*/dev/(tcp|udp)/.*"
-	 "(ba|da|z|k)?sh[^;|]*<&[[:space:]]*[0-9])",
+	 "(" SH "[[:space:]]+-i[^|;]{0,1024}[<>]&?[[:space:]]*/dev/(tcp|udp)/|/dev/(tcp|udp)/[^[:space:]/]+"
+	 "/[0-9]+[[:space:]]+[0-9]?[<>]&[[:space:]]*[0-9]|[0-9]+<>[[:space:]]*/dev/(tcp|udp)/.{0,1024}"
+	 "(ba|da|z|k)?sh[^;|]{0,1024}<&[[:space:]]*[0-9])",
 	 {LC_SEV_HIGH, LC_SEV_CRITICAL, LC_SEV_HIGH, LC_SEV_CRITICAL}, rs_desc, rs_fix},
 	{"config.reverse_shell", "connects a shell with netcat",
-	 "(^|[^a-z0-9_.-])(nc|ncat|netcat)(\\.traditional|\\.openbsd)?[[:space:]]([^|;&]*"
+	 "(^|[^a-z0-9_.-])(nc|ncat|netcat)(\\.traditional|\\.openbsd)?[[:space:]]([^|;&]{0,1024}"
 	 "[[:space:]])?(-[a-z]*[ec]|--(sh-)?exec|--lua-exec)([[:space:]]|$)",
 	 {LC_SEV_HIGH, LC_SEV_CRITICAL, LC_SEV_HIGH, LC_SEV_CRITICAL}, rs_desc, rs_fix},
 	{"config.reverse_shell", "connects a shell with socat",
-	 "socat[[:space:]][^|;&]*(exec|system):",
+	 "socat[[:space:]][^|;&]{0,1024}(exec|system):",
 	 {LC_SEV_HIGH, LC_SEV_CRITICAL, LC_SEV_HIGH, LC_SEV_CRITICAL}, rs_desc, rs_fix},
 	{"config.reverse_shell", "pipes an interactive shell to the network",
-	 "(" SH "[[:space:]]+-i[^|;]*\\|[[:space:]]*(nc|ncat|netcat|telnet|openssl)[[:space:]]|"
-	 "mkfifo[^;&|]*[;&|]+.*(nc|ncat|netcat|telnet)[[:space:]])",
+	 "(" SH "[[:space:]]+-i[^|;]{0,1024}\\|[[:space:]]*(nc|ncat|netcat|telnet|openssl)[[:space:]]|"
+	 "mkfifo[^;&|]{0,1024}[;&|]+.{0,1024}(nc|ncat|netcat|telnet)[[:space:]])",
 	 {LC_SEV_HIGH, LC_SEV_CRITICAL, LC_SEV_HIGH, LC_SEV_CRITICAL}, rs_desc, rs_fix},
 	{"config.reverse_shell", "connects a shell from a script language",
 	 "(socket\\.socket|tcpsocket\\.(new|open)|fsockopen|io::socket::inet|use[[:space:]]+"
-	 "socket)[^\n]*(dup2|pty\\.spawn|subprocess|/bin/(ba)?sh|exec)",
+	 "socket)[^\n]{0,1024}(dup2|pty\\.spawn|subprocess|/bin/(ba)?sh|exec)",
 	 {LC_SEV_HIGH, LC_SEV_CRITICAL, LC_SEV_HIGH, LC_SEV_CRITICAL}, rs_desc, rs_fix},
 	{"config.chmod_world_writable", "makes paths world-writable (chmod 777)",
 	 "chmod[[:space:]]+(-[a-z]+[[:space:]]+)*([0246]?[0-7][0-7][2367]|[ugoa]*[oa][ugoa]*\\+"
@@ -149,12 +150,16 @@ static const char tmp_exec_re[] =
 	"((/tmp|/var/tmp|/dev/shm)/[^[:space:]]+|/[^[:space:]]*/\\.[a-z0-9][^/[:space:]]*/"
 	"[^[:space:]]+)";
 
+/* Rules run with PCRE2 under a match limit, and their fillers are bounded ({0,1024}):
+ * an image config is attacker-written, and an unbounded filler searched from every
+ * "curl" of a 64 KiB line is quadratic. */
+#define MATCH_LIMIT 2000000
+
 typedef struct config_shared {
-	regex_t re[NRULES];
-	regex_t tmp_exec;
-	regex_t add_url;
-	size_t ncompiled;
-	bool tmp_ok, add_ok;
+	pcre2_code *re[NRULES];
+	pcre2_code *tmp_exec;
+	pcre2_code *add_url;
+	pcre2_match_context *mctx;
 } config_shared;
 
 static void config_unload(void *p)
@@ -162,13 +167,43 @@ static void config_unload(void *p)
 	config_shared *s = p;
 	if (!s)
 		return;
-	for (size_t i = 0; i < s->ncompiled; i++)
-		regfree(&s->re[i]);
-	if (s->tmp_ok)
-		regfree(&s->tmp_exec);
-	if (s->add_ok)
-		regfree(&s->add_url);
+	for (size_t i = 0; i < NRULES; i++)
+		pcre2_code_free(s->re[i]);
+	pcre2_code_free(s->tmp_exec);
+	pcre2_code_free(s->add_url);
+	pcre2_match_context_free(s->mctx);
 	free(s);
+}
+
+static pcre2_code *rx_compile(const char *pat, bool caseless)
+{
+	int err;
+	PCRE2_SIZE off;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+				       caseless ? PCRE2_CASELESS : 0, &err, &off, NULL);
+	if (re)
+		(void)pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* faster when available */
+	return re;
+}
+
+/* Find re in text: true with the match's start offset. A match limit hit counts as no
+ * match (the text is hostile; the other rules still run). */
+static bool rx_find(const config_shared *s, const pcre2_code *re, const char *text,
+		    size_t *start)
+{
+	bool found = false;
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+
+	if (!md)
+		goto out;
+	if (pcre2_match(re, (PCRE2_SPTR)text, strlen(text), 0, 0, md, s->mctx) >= 0) {
+		found = true;
+		if (start)
+			*start = pcre2_get_ovector_pointer(md)[0];
+	}
+out:
+	pcre2_match_data_free(md);
+	return found;
 }
 
 static lc_code config_load(lc_ctx *ctx, void **shared)
@@ -181,23 +216,25 @@ static lc_code config_load(lc_ctx *ctx, void **shared)
 		goto out;
 	}
 	for (size_t i = 0; i < NRULES; i++) {
-		if (regcomp(&s->re[i], text_rules[i].re, REG_EXTENDED | REG_ICASE) != 0) {
+		s->re[i] = rx_compile(text_rules[i].re, true);
+		if (!s->re[i]) {
 			rc = lc__fail(ctx, LC_EINTERNAL, "config rule %zu does not compile", i);
 			goto out;
 		}
-		s->ncompiled++;
 	}
-	s->tmp_ok = regcomp(&s->tmp_exec, tmp_exec_re, REG_EXTENDED | REG_ICASE) == 0;
+	s->tmp_exec = rx_compile(tmp_exec_re, true);
 	/* ADD of a URL: BuildKit writes "ADD [--opts] URL DEST", the classic builder
 	 * "#(nop) ADD URL in DEST". */
-	s->add_ok = regcomp(&s->add_url,
-			    "(^|[[:space:]])ADD[[:space:]]+(--[a-z]+(=[^[:space:]]+)?[[:space:]]+)*"
-			    "(https?|ftp)://[^[:space:]]+",
-			    REG_EXTENDED) == 0;
-	if (!s->tmp_ok || !s->add_ok) {
+	s->add_url = rx_compile("(^|[[:space:]])ADD[[:space:]]+(--[a-z]+(=[^[:space:]]+)?"
+				"[[:space:]]+){0,8}(https?|ftp)://[^[:space:]]+",
+				false);
+	s->mctx = pcre2_match_context_create(NULL);
+	if (!s->tmp_exec || !s->add_url || !s->mctx) {
 		rc = lc__fail(ctx, LC_EINTERNAL, "config patterns do not compile");
 		goto out;
 	}
+	pcre2_set_match_limit(s->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(s->mctx, 10000);
 out:
 	if (rc != LC_OK) {
 		config_unload(s);
@@ -315,11 +352,11 @@ static lc_code check_text(const config_shared *s, lc_emitter *em, const spot *sp
 	}
 	for (size_t i = 0; i < NRULES && rc == LC_OK; i++) {
 		const text_rule *r = &text_rules[i];
-		regmatch_t m;
+		size_t at = 0;
 		bool seen = false;
 		for (size_t j = 0; j < ndone; j++)
 			seen = seen || strcmp(done[j], r->id) == 0;
-		if (seen || regexec(&s->re[i], text, 1, &m, 0) != 0)
+		if (seen || !rx_find(s, s->re[i], text, &at))
 			continue;
 		if (strstr(r->title, "/dev/tcp") && !devtcp_remote(text))
 			continue;
@@ -336,7 +373,7 @@ static lc_code check_text(const config_shared *s, lc_emitter *em, const spot *sp
 		char title[256];
 		const char *what = sp->source == LC_SRC_HISTORY ? "build step" : sp->path;
 		snprintf(title, sizeof(title), "%s %s", what, r->title);
-		char *ev = evidence_of(text, (size_t)m.rm_so);
+		char *ev = evidence_of(text, at);
 		json_t *d = json_pack("{s:s}", "technique", r->title);
 		rc = emit(em, sp, r->id, r->sev[sp->w], title, r->description, r->remediation, ev,
 			  d);
@@ -636,11 +673,10 @@ static lc_code check_history(const config_shared *s, lc_emitter *em, const lc_vi
 		snprintf(path, sizeof(path), "history[%zu]", i);
 		spot sp = {LC_SRC_HISTORY, path, -1, 0, cb, W_HISTORY};
 		rc = check_text(s, em, &sp, step_command(cb));
-		regmatch_t m;
-		if (rc == LC_OK && regexec(&s->add_url, cb, 1, &m, 0) == 0 &&
-		    add_is_executable(cb + m.rm_so)) {
+		size_t at = 0;
+		if (rc == LC_OK && rx_find(s, s->add_url, cb, &at) && add_is_executable(cb + at)) {
 			bool sum = strstr(cb, "--checksum=") != NULL;
-			char *ev = evidence_of(cb, (size_t)m.rm_so);
+			char *ev = evidence_of(cb, at);
 			rc = emit(em, &sp, "config.add_remote_executable",
 				  sum ? LC_SEV_LOW : LC_SEV_MEDIUM,
 				  sum ? "build step ADDs an executable from a URL (checksum pinned)"
@@ -770,7 +806,6 @@ static lc_code persist_line(void *ud, const char *line, int64_t no)
 {
 	file_ctx *fc = ud;
 	lc_code rc = LC_OK;
-	regmatch_t m;
 
 	if (comment_or_blank(line) || fc->hits >= LINES_MAX)
 		goto out;
@@ -789,7 +824,7 @@ static lc_code persist_line(void *ud, const char *line, int64_t no)
 	if (!cmd || !*cmd)
 		goto out;
 	for (size_t i = 0; i < NRULES && rc == LC_OK && fc->hits == before; i++) {
-		if (regexec(&fc->s->re[i], cmd, 0, NULL, 0) != 0)
+		if (!rx_find(fc->s, fc->s->re[i], cmd, NULL))
 			continue;
 		/* Download-and-run and decode-and-run in these files are the dropper
 		 * detector's (malware); chmod in a job is no persistence. */
@@ -808,7 +843,7 @@ static lc_code persist_line(void *ud, const char *line, int64_t no)
 			  text_rules[i].remediation, line,
 			  json_pack("{s:s}", "technique", text_rules[i].title));
 	}
-	if (rc == LC_OK && fc->hits == before && regexec(&fc->s->tmp_exec, cmd, 1, &m, 0) == 0) {
+	if (rc == LC_OK && fc->hits == before && rx_find(fc->s, fc->s->tmp_exec, cmd, NULL)) {
 		fc->hits++;
 		rc = emit(fc->em, &fc->sp, "config.persistence", LC_SEV_HIGH,
 			  "scheduled or service command runs a program from a temporary or hidden "
