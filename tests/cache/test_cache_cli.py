@@ -5,7 +5,7 @@ Parts that need scan.c to use the cache skip until it does."""
 import json
 import os
 
-from lctest import run, scan_json, eq, main, test, Skip, EUSAGE
+from lctest import run, scan_json, eq, main, test, Skip, EUSAGE, finding_ids
 import imgwriter as w
 
 SECRETS = [b'ghp_Zq3TnV8kLm2Xw9Rb4Yc7Hd1Jf6Gp0Se5Ua8i', b'AKIAZ7QW3ERT5YUI2OPL',
@@ -87,6 +87,52 @@ def warm_rescan_same_report(tmp):
     eq(rc2, rc1, 'exit code')
     eq(comparable(warm), comparable(cold), 'findings')
     assert after['hits'] >= before['hits'] + before['layers'], (before, after)
+
+
+@test
+def hidden_flags_recomputed(tmp):
+    """Layers cached from image A, reused under image B whose new top layer deletes the
+    file with the secret: B's warm report must equal B's uncached one (removed_in set)."""
+    l0 = w.Layer(created_by='ADD rootfs /')
+    l0.dir('etc').file('etc/passwd', b'root:x:0:0:root:/root:/bin/sh\n')
+    l1 = w.Layer(created_by='COPY app /app')
+    l1.dir('app').file('app/.env', b'TOKEN=%s\n' % SECRETS[0])
+    l2 = w.Layer(created_by='RUN rm /app/.env')
+    l2.whiteout('app/.env')
+    w.Image([l0, l1]).write_oci(tmp + '/a')
+    w.Image([l0, l1, l2]).write_oci(tmp + '/b')
+    scan(tmp, 'oci:' + tmp + '/a')
+    if not os.path.exists(tmp + '/c/cache.db'):
+        raise Skip('scan does not use the layer cache yet')
+    hits = info(tmp)['hits']
+    _, warm = scan(tmp, 'oci:' + tmp + '/b')
+    assert info(tmp)['hits'] >= hits + 2, 'layers 0 and 1 of b came from the cache'
+    _, cold = scan(tmp, 'oci:' + tmp + '/b', '--no-cache')
+    eq(comparable(warm), comparable(cold), 'findings')
+    flagged = [f for f in cold.get('findings', []) if f.get('path') == 'app/.env']
+    for f in flagged:
+        eq(f.get('removed_in_layer'), 2, 'removed_in_layer of %s' % f.get('rule_id'))
+    assert flagged, 'the secret in app/.env was found'
+
+
+@test
+def same_layers_across_formats(tmp):
+    """The key is the diff_id: the layers of an OCI layout (gzip) serve the same image
+    saved as oci-archive (same blobs) and docker-archive (uncompressed tars)."""
+    img = w.sample_image()
+    img.write_oci(tmp + '/oci')
+    img.write_oci_archive(tmp + '/o.tar')
+    img.write_docker_archive(tmp + '/d.tar', ['x:y'])
+    _, base = scan(tmp, 'oci:' + tmp + '/oci')
+    if not os.path.exists(tmp + '/c/cache.db'):
+        raise Skip('scan does not use the layer cache yet')
+    for ref in ('oci-archive:' + tmp + '/o.tar', 'docker-archive:' + tmp + '/d.tar'):
+        hits = info(tmp)['hits']
+        _, doc = scan(tmp, ref)
+        got = info(tmp)['hits'] - hits
+        eq(got, 3, '%s: layers from the cache' % ref)
+        eq([l.get('cached') for l in doc['image']['layers']], [True] * 3, ref)
+        eq(finding_ids(doc), finding_ids(base), ref)
 
 
 @test

@@ -125,7 +125,9 @@ lc_code lc__cache_try_layer(lc_cache *c, lc_image *img, size_t i, const char *fi
 	} else {
 		/* Not known by identity (moved, copied, another archive): hashing the
 		 * compressed bytes is far cheaper than decompressing and scanning them. */
-		if (!lc__cache_blob_diff_id(c, want, did) || strcmp(did, d->diff_id) != 0)
+		if (strcmp(want, d->diff_id) == 0)
+			snprintf(did, sizeof(did), "%s", want); /* an uncompressed blob is its tar */
+		else if (!lc__cache_blob_diff_id(c, want, did) || strcmp(did, d->diff_id) != 0)
 			goto out;
 		if (!hash_stream(s, d->digest ? d->size : -1, got, &blen, magic, &nmagic) ||
 		    strcmp(got, want) != 0)
