@@ -351,6 +351,49 @@ static bool in_list(char **v, size_t n, const char *s)
 	return false;
 }
 
+/* libyaml's time grows with the square of the nesting depth: a rule file nests three or
+ * four levels, so refuse deep flow nesting and deep indentation before parsing. */
+#define SR_MAX_FLOW_DEPTH 64
+#define SR_MAX_INDENT 512
+
+static int nesting_ok(const char *buf, size_t len)
+{
+	int depth = 0;
+	size_t col = 0;
+	char quote = 0;
+	bool indent = true;
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+		if (c == '\n') {
+			col = 0;
+			indent = true;
+			quote = 0; /* a scalar rarely spans lines in a rule file; stay conservative */
+			continue;
+		}
+		if (indent && (c == ' ' || c == '\t')) {
+			if (++col > SR_MAX_INDENT)
+				return 0;
+			continue;
+		}
+		indent = false;
+		if (quote) {
+			if (c == quote)
+				quote = 0;
+			continue;
+		}
+		if (c == '"' || c == '\'')
+			quote = c;
+		else if (c == '#')
+			while (i + 1 < len && buf[i + 1] != '\n')
+				i++;
+		else if ((c == '[' || c == '{') && ++depth > SR_MAX_FLOW_DEPTH)
+			return 0;
+		else if ((c == ']' || c == '}') && depth > 0)
+			depth--;
+	}
+	return 1;
+}
+
 lc_code lc__secret_rules_apply_yaml(lc_secret_rules *rs, const char *buf, size_t len,
 				    const char *what, char *err, size_t errlen)
 {
@@ -371,6 +414,12 @@ lc_code lc__secret_rules_apply_yaml(lc_secret_rules *rs, const char *buf, size_t
 	}
 	if (len > SR_MAX_FILE) {
 		ld_fail(&l, NULL, "larger than %u bytes", SR_MAX_FILE);
+		rc = LC_EUSAGE;
+		goto out;
+	}
+	if (!nesting_ok(buf, len)) {
+		ld_fail(&l, NULL, "nested deeper than %d levels or indented more than %d columns",
+			SR_MAX_FLOW_DEPTH, SR_MAX_INDENT);
 		rc = LC_EUSAGE;
 		goto out;
 	}
