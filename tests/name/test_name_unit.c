@@ -98,6 +98,7 @@ int main(void)
 		   "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 		   "ghcr.io", "owner/img", "", false);
 	parse_case("mongo_express", "docker.io", "library/mongo_express", "", true);
+	parse_case("docker.io:443/someuser/ubuntu", "docker.io", "someuser/ubuntu", "", true);
 	parse_case("some__user/a--b", "docker.io", "some__user/a--b", "", true);
 	parse_bad("");
 	parse_bad("Ubuntu");

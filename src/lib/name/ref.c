@@ -173,9 +173,13 @@ lc_code lc__name_parse(const char *ref, lc_nameref *out, char *err, size_t errsz
 	} else {
 		strcpy(out->host, "docker.io");
 	}
-	for (size_t i = 0; hub_hosts[i]; i++)
-		if (strcmp(out->host, hub_hosts[i]) == 0)
+	/* With or without a port ("docker.io:443"), these hosts are Docker Hub. */
+	for (size_t i = 0; hub_hosts[i]; i++) {
+		size_t hl = strlen(hub_hosts[i]);
+		if (strncmp(out->host, hub_hosts[i], hl) == 0 &&
+		    (out->host[hl] == '\0' || out->host[hl] == ':'))
 			out->hub = true;
+	}
 	if (out->hub)
 		strcpy(out->host, "docker.io");
 
