@@ -68,15 +68,34 @@ const char *lc_ctx_errmsg(const lc_ctx *ctx)
 	return ctx->errmsg;
 }
 
+/* Scan threads fail independently: each keeps its own last message, so a layer's error
+ * is never another layer's text. ctx->errmsg (what lc_ctx_errmsg shows) gets a copy under
+ * the lock. */
+static _Thread_local char tls_errmsg[1024];
+
 lc_code lc__fail(lc_ctx *ctx, lc_code code, const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(tls_errmsg, sizeof(tls_errmsg), fmt, ap);
+	va_end(ap);
 	if (ctx && ctx->magic == LC_MAGIC_CTX) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(ctx->errmsg, sizeof(ctx->errmsg), fmt, ap);
-		va_end(ap);
+		pthread_mutex_lock(&ctx->lock);
+		memcpy(ctx->errmsg, tls_errmsg, sizeof(ctx->errmsg));
+		pthread_mutex_unlock(&ctx->lock);
 	}
 	return code;
+}
+
+const char *lc__last_error(const lc_ctx *ctx)
+{
+	(void)ctx;
+	return tls_errmsg;
+}
+
+void lc__clear_error(void)
+{
+	tls_errmsg[0] = 0;
 }
 
 int lc__strlist_add(lc_strlist *l, const char *s)

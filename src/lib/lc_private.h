@@ -91,6 +91,10 @@ struct lc_ctx {
 /* Sets ctx->errmsg (printf-style) and returns code, for `return lc__fail(...)`. */
 lc_code lc__fail(lc_ctx *ctx, lc_code code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The calling thread's last lc__fail message ("" when none since lc__clear_error): scan
+ * threads read this, never ctx->errmsg, which any thread may overwrite. */
+const char *lc__last_error(const lc_ctx *ctx);
+void lc__clear_error(void);
 /* Load the enabled detectors and compile the matcher (once); unload frees them. */
 lc_code lc__ctx_load(lc_ctx *ctx);
 void lc__ctx_unload(lc_ctx *ctx);
@@ -713,16 +717,6 @@ lc_code lc__cache_try_layer(lc_cache *c, lc_image *img, size_t i, const char *fi
  * the walk verified it (false for rootfs or a blob that is not a plain file slice). */
 bool lc__cache_layer_identify(lc_image *img, size_t i, lc_cache_blob_id *id);
 
-/* ---- sources ---- */
-/*
- * rootfs walk_dir meets per-file problems (unreadable file, over-long path or link, a
- * file changing under it) that lc_walk_cb cannot carry. They go to the hook set here
- * (call before walk_dir; codes "rootfs.*", layer 0, the entry's path), or, when no hook
- * is set, to img->warnings. No-op for other transports.
- */
-typedef void (*lc_source_warn_fn)(void *ud, const char *code, int layer, const char *path,
-				  const char *msg);
-void lc__image_set_warn_hook(lc_image *img, lc_source_warn_fn fn, void *ud);
 
 /* ---- names ---- */
 /* Image names (name/): Docker reference parsing and lookalike judgement, shared by
@@ -908,5 +902,16 @@ const lc_hash_entry *lc__hashdb_lookup(const lc_hashdb *db, const uint8_t *diges
  * LC_EUSAGE naming the file when it cannot. *out is NUL-terminated, free() it. */
 lc_code lc__malware_read_file(lc_ctx *ctx, const char *what, const char *path, size_t max,
 			      char **out, size_t *outlen);
+
+/* ---- sources ---- */
+/*
+ * rootfs walk_dir meets per-file problems (unreadable file, over-long path or link, a
+ * file changing under it) that lc_walk_cb cannot carry. They go to the hook set here
+ * (call before walk_dir; codes "rootfs.*", layer 0, the entry's path), or, when no hook
+ * is set, to img->warnings. No-op for other transports.
+ */
+typedef void (*lc_source_warn_fn)(void *ud, const char *code, int layer, const char *path,
+				  const char *msg);
+void lc__image_set_warn_hook(lc_image *img, lc_source_warn_fn fn, void *ud);
 
 #endif

@@ -943,6 +943,7 @@ static void scan_layer(worker *w, size_t i)
 	lc_code rc;
 
 	memset(res, 0, sizeof(*res));
+	lc__clear_error();
 	if (sc->cache && cache_load_layer(sc, i))
 		return;
 	if (sc->cache)
@@ -974,7 +975,7 @@ static void scan_layer(worker *w, size_t i)
 		 * detector stopped it. */
 		lc__diag_add(&w->errors, rc == LC_EINCOMPLETE ? "layer.incomplete" : "layer.failed",
 			     (int)i, NULL, "layer %zu was not scanned completely (%s)", i,
-			     sc->ctx->errmsg[0] ? sc->ctx->errmsg : "stopped");
+			     lc__last_error(sc->ctx)[0] ? lc__last_error(sc->ctx) : "stopped");
 	sc->layer_rc[i] = rc;
 	pthread_mutex_lock(&sc->lock);
 	lc__diag_move(&sc->rep->warnings, &w->warnings);

@@ -592,10 +592,12 @@ lc_code lc__layer_walk(lc_ctx *ctx, lc_image *img, size_t i, const lc_walk_cb *c
 	}
 
 	rc = img->src->open_blob(img, i, &s);
+	if (rc == LC_OK && !s)
+		rc = lc__fail(ctx, LC_EINTERNAL, "the source gave no stream for layer %zu", i);
 	if (rc != LC_OK) {
 		lc__diag_add(errors, "blob.unreadable", w.layer, NULL, "layer %zu (%s): %s", i,
 			     ld->digest ? ld->digest : "?",
-			     ctx && ctx->errmsg[0] ? ctx->errmsg : "cannot open the blob");
+			     lc__last_error(ctx)[0] ? lc__last_error(ctx) : "cannot open the blob");
 		goto out;
 	}
 	rc = lc__layer_reader_open(s, &w.rd);
