@@ -854,6 +854,10 @@ static bool cache_load_layer(lc_run *sc, size_t i)
 	pthread_mutex_lock(&sc->lock);
 	for (size_t k = 0; k < cl.nfindings; k++) {
 		lc_report *r = sc->rep;
+		if ((int64_t)r->nfindings >= lc__limit(sc->ctx, LC_LIM_FINDINGS)) {
+			sc->findings_capped = true;
+			break;
+		}
 		if (r->nfindings == r->capfindings) {
 			size_t cap = r->capfindings ? r->capfindings * 2 : 64;
 			lc_finding *v = realloc(r->findings, cap * sizeof(*v));
@@ -876,12 +880,11 @@ static bool cache_load_layer(lc_run *sc, size_t i)
 	res->complete = true;
 	res->tar_bytes = cl.tar_bytes;
 	res->entries = cl.entries;
-	/* The walk that verified this blob saw its real compression; the media type is
-	 * only a hint here, so an odd one says nothing. */
-	const char *mt = sc->img->layers[i].media_type ? sc->img->layers[i].media_type : "";
-	res->compression = strstr(mt, "zstd") ? "zstd" : strstr(mt, "gzip") ? "gzip"
-			   : strstr(mt, "tar") ? "none" : NULL;
-	if (sc->img->layers[i].digest)
+	res->compression = cl.compression; /* from the blob's magic bytes, as verified */
+	res->blob_bytes = cl.blob_bytes;
+	if (cl.blob_digest[0])
+		snprintf(res->blob_digest, sizeof(res->blob_digest), "%s", cl.blob_digest);
+	else if (sc->img->layers[i].digest)
 		snprintf(res->blob_digest, sizeof(res->blob_digest), "%s", sc->img->layers[i].digest);
 	if (sc->img->layers[i].diff_id)
 		snprintf(res->diff_id, sizeof(res->diff_id), "%s", sc->img->layers[i].diff_id);
@@ -900,8 +903,12 @@ static void cache_store_layers(lc_run *sc)
 		lc_layer_result *res = &sc->results[i];
 		if (sc->from_cache[i] || sc->layer_rc[i] != LC_OK || !res->complete || !diff_id)
 			continue;
-		if (sc->blob_identified[i] && res->blob_digest[0] && res->diff_id[0])
-			lc__cache_blob_record(sc->cache, &sc->blob_ids[i], res->blob_digest, res->diff_id);
+		if (res->blob_digest[0] && res->diff_id[0])
+			lc__cache_blob_record(sc->cache, sc->blob_identified[i] ? &sc->blob_ids[i] : NULL,
+					      res->blob_digest, res->diff_id);
+		/* A capped report lost findings at random: such a layer is not worth keeping. */
+		if (sc->findings_capped)
+			continue;
 		lc_cache_layer d = {.complete = true, .tar_bytes = res->tar_bytes,
 				    .entries = res->entries};
 		lc_finding *fv = calloc(sc->rep->nfindings + 1, sizeof(*fv));
