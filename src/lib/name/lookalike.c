@@ -867,6 +867,21 @@ static lc_code repo_judge(const lc_nameref *r, bool official_ns, lc_name_verdict
 	if (m.t != T_NONE) {
 		verdict_from_match(&v, &m, what, "library/");
 		rc = fn(ud, r, &v);
+		goto out;
+	}
+	/* A misspelt publisher's product under someone else's namespace (someuser/lifreay
+	 * for liferay's images). Only misspellings: a repository merely named after a
+	 * product (someuser/grafana) is common and no lookalike by itself. */
+	if (!official_ns) {
+		static const lc_namelist_id pubs[] = {LC_NAMES_PUBLISHERS};
+		best_of(r->repo, pubs, 1, false, false, true, &m);
+		if (m.t == T_VISUAL || (m.t == T_DL && !m.weak)) {
+			verdict_from_match(&v, &m, what, "");
+			sfmt(v.imitates, sizeof(v.imitates), "%s/ (publisher)", m.target);
+			sfmt(v.title, sizeof(v.title), "%s looks like the images of publisher %s: %s",
+			     what, m.target, v.edit);
+			rc = fn(ud, r, &v);
+		}
 	}
 out:
 	return rc;
