@@ -827,7 +827,7 @@ static lc_code cred_on_image(void *shared, lc_emitter *em, const lc_view *v)
 	int layer = -1;
 	const uint8_t *sh = lc__view_capture(v, "etc/shadow", &len, &layer);
 	const uint8_t *pw = lc__view_capture(v, "etc/passwd", &pwlen, NULL);
-	lines l = {(const char *)sh, (const char *)sh + len, 0};
+	lines l = {(const char *)sh, sh ? (const char *)sh + len : NULL, 0};
 	const char *s;
 	size_t n;
 	int found = 0;
