@@ -52,6 +52,19 @@ static lc_code owner_fn(void *shared, void *worker, lc_emitter *em, const lc_ent
 	return LC_OK;
 }
 
+static int g_count;
+static lc_code count_fn(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
+			const lc_match *m)
+{
+	(void)shared;
+	(void)worker;
+	(void)em;
+	(void)e;
+	(void)m;
+	g_count++;
+	return LC_OK;
+}
+
 /* A detector that is not in the table: the matcher passes it NULL state. */
 static const lc_detector test_owner = {.name = "test-owner", .description = "test"};
 
@@ -287,6 +300,22 @@ int main(void)
 		lc__matcher_scan_buffer(w, NULL, NULL, &e, (const uint8_t *)"x = AKIAQYLPMN5HHHFPZAM2\n", 25);
 		TAP_OK(g_nfound == 1, "rebuilt database works");
 		lc__matcher_worker_free(w);
+	}
+	/* an expression Hyperscan cannot run as is (lookbehind) goes in as a prefilter */
+	{
+		lc_ctx *c4 = lc_ctx_new();
+		lc_ctx_set_option(c4, "no-cache", "true");
+		lc_matcher *m4 = lc__matcher_get(c4);
+		lc_matcher_worker *w4 = NULL;
+		lc__matcher_add(m4, &test_owner, count_fn, 1, "(?<![a-z])zzqq[0-9]{4}", 0, 16, 16);
+		TAP_OK(lc__matcher_compile(m4, c4) == LC_OK && lc__matcher_worker_new(m4, &w4) == LC_OK,
+		       "lookbehind expression compiles (prefilter mode): %s", lc_ctx_errmsg(c4));
+		g_count = 0;
+		if (w4)
+			lc__matcher_scan_buffer(w4, NULL, NULL, &e, (const uint8_t *)"a zzqq1234 b", 12);
+		TAP_OK(g_count >= 1, "prefilter expression delivers its candidate (%d)", g_count);
+		lc__matcher_worker_free(w4);
+		lc_ctx_free(c4);
 	}
 	lc_ctx_free(ctx);
 	lc_ctx_free(ctx2);

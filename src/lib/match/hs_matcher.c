@@ -242,6 +242,19 @@ static lc_code build_db(lc_matcher *m, lc_ctx *ctx, bool binary, hs_database_t *
 			exprs[n] = p->expr;
 		}
 		flags[n] = hs_flags_of(p->flags) | (m->pats[i].prefilter ? HS_FLAG_PREFILTER : 0);
+		/* a cheap parse first: an expression Hyperscan cannot take as is goes in as a
+		 * prefilter now, rather than costing a whole failed compile below */
+		if (!(flags[n] & HS_FLAG_PREFILTER)) {
+			hs_expr_info_t *info = NULL;
+			hs_compile_error_t *ie = NULL;
+			if (hs_expression_info(exprs[n], flags[n], &info, &ie) != HS_SUCCESS) {
+				flags[n] |= HS_FLAG_PREFILTER;
+				m->pats[i].prefilter = true;
+			}
+			free(info); /* allocated with the default allocator */
+			if (ie)
+				hs_free_compile_error(ie);
+		}
 		ids[n] = (unsigned)i;
 		n++;
 	}
