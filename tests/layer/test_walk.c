@@ -651,6 +651,39 @@ static void test_corrupt_everywhere(void)
 	free(tar.p);
 }
 
+/* rootfs: the walker hands the callbacks to the source's directory walk. */
+static lc_code fake_walk_dir(lc_image *img, size_t i, lc_walk_cb *cb)
+{
+	lc_entry e;
+	(void)img;
+	memset(&e, 0, sizeof(e));
+	e.path = "etc/hostname";
+	e.type = LC_FT_REG;
+	e.layer = (int)i;
+	return cb->entry(cb->ud, &e, NULL);
+}
+
+static void test_rootfs_delegation(void)
+{
+	static const lc_source_ops rootfs = {.name = "rootfs", .walk_dir = fake_walk_dir};
+	lc_layer_desc d;
+	lc_image img;
+	memset(&d, 0, sizeof(d));
+	memset(&img, 0, sizeof(img));
+	img.magic = LC_MAGIC_IMAGE;
+	img.ctx = ctx;
+	img.layers = &d;
+	img.nlayers = 1;
+	img.src = &rootfs;
+	lt_walk *w = walk_new();
+	lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log};
+	w->rc = lc__layer_walk(ctx, &img, 0, &cb, &w->res, &w->warn, &w->err);
+	TAP_OK(w->rc == LC_OK && w->res.complete && w->log.n == 1 &&
+		       strcmp(w->res.compression, "none") == 0,
+	       "rootfs: delegated to walk_dir");
+	walk_done(w);
+}
+
 int main(void)
 {
 	ctx = lc_ctx_new();
@@ -662,6 +695,7 @@ int main(void)
 	test_hostile_names();
 	test_layers_whiteout();
 	test_corrupt_everywhere();
+	test_rootfs_delegation();
 	lc_ctx_free(ctx);
 	return tap_done();
 }
