@@ -398,7 +398,7 @@ static char *join(char **v)
 		n = TEXT_MAX;
 	s = malloc(n + 1);
 	if (!s)
-		return NULL;
+		goto out;
 	s[0] = '\0';
 	for (size_t i = 0; v && v[i] && off < n; i++) {
 		int w = snprintf(s + off, n + 1 - off, "%s%s", i ? " " : "", v[i]);
@@ -406,6 +406,7 @@ static char *join(char **v)
 			break;
 		off += (size_t)w;
 	}
+out:
 	return s;
 }
 
@@ -473,14 +474,17 @@ static const int miner_ports[] = {3333, 3334, 3335, 3336, 3357, 4444, 5555, 5556
 
 static bool final_exists(const lc_view *v, const char *path)
 {
-	if (!v->files)
-		return false;
-	for (int L = (int)v->img->nlayers - 1; L >= 0; L--) {
+	bool present = false;
+
+	/* The topmost layer that has the path decides. */
+	for (int L = v->files ? (int)v->img->nlayers - 1 : -1; L >= 0; L--) {
 		const lc_fileinfo *fi = lc__fileidx_find(v->files, L, path);
-		if (fi)
-			return fi->removed_in < 0 && fi->type != LC_FT_WHITEOUT;
+		if (fi) {
+			present = fi->removed_in < 0 && fi->type != LC_FT_WHITEOUT;
+			break;
+		}
 	}
-	return false;
+	return present;
 }
 
 static lc_code check_ports(lc_emitter *em, const lc_view *v)
@@ -602,12 +606,12 @@ static bool metadata_step(const char *cb)
 		while (*p == ' ')
 			p++;
 	}
-	for (size_t i = 0; meta[i]; i++) {
+	bool meta_only = false;
+	for (size_t i = 0; meta[i] && !meta_only; i++) {
 		size_t n = strlen(meta[i]);
-		if (strncmp(p, meta[i], n) == 0 && (p[n] == ' ' || p[n] == '\0'))
-			return true;
+		meta_only = strncmp(p, meta[i], n) == 0 && (p[n] == ' ' || p[n] == '\0');
 	}
-	return false;
+	return meta_only;
 }
 
 /* ADD of a remote file that will be executed: the URL or destination names a program,
@@ -695,12 +699,12 @@ static lc_code check_history(const config_shared *s, lc_emitter *em, const lc_vi
 
 static const char *layer_created_by(const lc_image *img, int layer)
 {
-	if (layer < 0 || (size_t)layer >= img->nlayers)
-		return NULL;
-	int h = img->layers[layer].history;
-	if (h < 0 || (size_t)h >= img->nhistory)
-		return NULL;
-	return img->history[h].created_by;
+	const char *cb = NULL;
+	int h = layer >= 0 && (size_t)layer < img->nlayers ? img->layers[layer].history : -1;
+
+	if (h >= 0 && (size_t)h < img->nhistory)
+		cb = img->history[h].created_by;
+	return cb;
 }
 
 /* Call fn for each line (without its newline), with its 1-based number. */
@@ -760,23 +764,22 @@ static const char *skip_fields(const char *p, int n)
 static const char *line_command(const file_ctx *fc, const char *line)
 {
 	const char *p = line + strspn(line, " \t");
+	const char *cmd = NULL;
 	size_t first = strcspn(p, " \t");
 
-	switch (fc->kind) {
-	case P_SCRIPT:
-		return p;
-	case P_UNIT:
-		if (strncmp(p, "Exec", 4) != 0 || !strchr(p, '='))
-			return NULL;
-		p = strchr(p, '=') + 1;
-		return p + strspn(p, "-@+!: ");
-	default:
-		/* NAME=value lines set the environment of the jobs. */
-		if (memchr(p, '=', first))
-			return NULL;
-		p = *p == '@' ? skip_fields(p, 1) : skip_fields(p, 5);
-		return fc->kind == P_CRONTAB_USERFIELD ? skip_fields(p, 1) : p;
+	if (fc->kind == P_SCRIPT) {
+		cmd = p;
+	} else if (fc->kind == P_UNIT) {
+		if (strncmp(p, "Exec", 4) == 0 && strchr(p, '=')) {
+			cmd = strchr(p, '=') + 1;
+			cmd += strspn(cmd, "-@+!: ");
+		}
+	} else if (!memchr(p, '=', first)) { /* NAME=value lines set the jobs' environment */
+		cmd = *p == '@' ? skip_fields(p, 1) : skip_fields(p, 5);
+		if (fc->kind == P_CRONTAB_USERFIELD)
+			cmd = skip_fields(cmd, 1);
 	}
+	return cmd;
 }
 
 static lc_code sudoers_line(void *ud, const char *line, int64_t no)
@@ -919,13 +922,12 @@ static bool leftover_env(const char *path)
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	static const char *const templates[] = {".example", ".sample", ".template", ".dist",
 						".defaults", ".tmpl", NULL};
-	if (strcmp(base, ".env") != 0 && strncmp(base, ".env.", 5) != 0)
-		return false;
-	for (size_t i = 0; templates[i]; i++)
-		if (strstr(base + 4, templates[i]))
-			return false;
+	bool env = strcmp(base, ".env") == 0 || strncmp(base, ".env.", 5) == 0;
+
+	for (size_t i = 0; templates[i] && env; i++)
+		env = !strstr(base + 4, templates[i]);
 	/* Packaged software carries sample .env files in its own trees. */
-	return strncmp(path, "usr/", 4) != 0 && !strstr(path, "node_modules/") &&
+	return env && strncmp(path, "usr/", 4) != 0 && !strstr(path, "node_modules/") &&
 	       !strstr(path, "site-packages/") && !strstr(path, "dist-packages/");
 }
 

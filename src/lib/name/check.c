@@ -123,9 +123,8 @@ out:
 static int by_severity(const void *a, const void *b)
 {
 	const lc_finding *x = a, *y = b;
-	if (x->severity != y->severity)
-		return x->severity > y->severity ? -1 : 1;
-	return strcmp(x->rule_id, y->rule_id);
+	return x->severity != y->severity ? (x->severity > y->severity ? -1 : 1)
+					  : strcmp(x->rule_id, y->rule_id);
 }
 
 lc_code lc_name_check(lc_ctx *ctx, const char *ref, lc_report **out)

@@ -38,10 +38,13 @@ static unsigned char min3(unsigned a, unsigned b, unsigned c)
 /* Fill the table; false when a string is too long to compare. */
 static bool dl_fill(dl_table *t, const char *a, const char *b)
 {
+	bool fits;
+
 	t->n = strlen(a);
 	t->m = strlen(b);
-	if (t->n > DL_MAX || t->m > DL_MAX)
-		return false;
+	fits = t->n <= DL_MAX && t->m <= DL_MAX;
+	if (!fits)
+		goto out;
 	for (size_t i = 0; i <= t->n; i++)
 		t->d[i][0] = (unsigned char)i;
 	for (size_t j = 0; j <= t->m; j++)
@@ -57,7 +60,8 @@ static bool dl_fill(dl_table *t, const char *a, const char *b)
 			t->d[i][j] = v;
 		}
 	}
-	return true;
+out:
+	return fits;
 }
 
 int lc__name_distance(const char *a, const char *b, int max)

@@ -46,11 +46,7 @@ static bool is_delim(char c)
 /* Characters a reader takes for each other in most fonts: 0/o and 1/l/i. */
 static char fold(char c)
 {
-	if (c == '0')
-		return 'o';
-	if (c == '1' || c == 'i')
-		return 'l';
-	return c;
+	return c == '0' ? 'o' : (c == '1' || c == 'i') ? 'l' : c;
 }
 
 /* Two-for-one lookalikes, both ways round: "rn" reads as "m", "vv" as "w". */
@@ -156,37 +152,32 @@ static const char *const deceptive_words[] = {
 
 static bool version_like(const char *w, size_t n)
 {
-	size_t i = 0;
-	if (n > 1 && w[0] == 'v')
-		i = 1;
-	if (i >= n)
-		return false;
-	for (; i < n; i++)
-		if (!isdigit((unsigned char)w[i]))
-			return false;
-	return true;
+	size_t i = n > 1 && w[0] == 'v' ? 1 : 0;
+	bool digits = i < n;
+	for (; i < n && digits; i++)
+		digits = isdigit((unsigned char)w[i]);
+	return digits;
 }
 
 /* Every word of s[0..n) (split on delimiters) is deceptive or a version. */
 static bool all_deceptive(const char *s, size_t n)
 {
 	size_t words = 0;
-	for (size_t i = 0; i < n;) {
+	bool ok = true;
+	for (size_t i = 0; i < n && ok;) {
 		size_t j = i;
 		while (j < n && !is_delim(s[j]))
 			j++;
 		if (j > i) {
-			bool ok = version_like(s + i, j - i);
+			ok = version_like(s + i, j - i);
 			for (size_t k = 0; deceptive_words[k] && !ok; k++)
 				ok = strlen(deceptive_words[k]) == j - i &&
 				     memcmp(deceptive_words[k], s + i, j - i) == 0;
-			if (!ok)
-				return false;
 			words++;
 		}
 		i = j + 1;
 	}
-	return words > 0;
+	return ok && words > 0;
 }
 
 /* The real name with deceptive words or a version added before or after it. */
@@ -262,8 +253,10 @@ static size_t split_words(const char *s, char words[][LC_NAME_MAX], size_t max)
 		while (s[j] && !is_delim(s[j]))
 			j++;
 		if (j > i) {
-			if (nw == max)
-				return max + 1;
+			if (nw == max) {
+				nw = max + 1; /* too many words: the caller gives up */
+				break;
+			}
 			sfmt(words[nw++], LC_NAME_MAX, "%.*s", (int)(j - i), s + i);
 		}
 		i = s[j] ? j + 1 : j;
@@ -402,15 +395,17 @@ static int dl_allowed_namespace(const char *real)
 
 static bool better(const match *a, const match *b)
 {
-	if (b->t == T_NONE)
-		return a->t != T_NONE;
-	if (a->t == T_NONE)
-		return false;
-	if (a->score != b->score)
-		return a->score < b->score;
-	if (a->weak != b->weak)
-		return !a->weak;
-	return a->t < b->t;
+	bool yes;
+
+	if (a->t == T_NONE || b->t == T_NONE)
+		yes = a->t != T_NONE;
+	else if (a->score != b->score)
+		yes = a->score < b->score;
+	else if (a->weak != b->weak)
+		yes = !a->weak;
+	else
+		yes = a->t < b->t;
+	return yes;
 }
 
 /* The best target in the given lists (first found wins ties: lists are in order). */
@@ -430,48 +425,37 @@ static void best_of(const char *name, const lc_namelist_id *lists, size_t nlists
 	}
 }
 
+/* Rule ids and technique names, by technique (index = tech). */
+static const char *const tech_rules[] = {"name.typo", "name.ascii_lookalike",
+					 "name.delimiter_change", "name.reordered_words",
+					 "name.affix", "name.typo"};
+static const char *const tech_names[] = {"", "ASCII lookalike characters", "delimiter change",
+					 "reordered words", "prefix or suffix added", ""};
+
 static const char *tech_rule(const match *m)
 {
-	switch (m->t) {
-	case T_VISUAL:
-		return "name.ascii_lookalike";
-	case T_DELIM:
-		return "name.delimiter_change";
-	case T_REORDER:
-		return "name.reordered_words";
-	case T_AFFIX:
-		return "name.affix";
-	default:
-		return "name.typo";
-	}
+	return tech_rules[m->t];
 }
 
 static const char *tech_name(const match *m)
 {
-	switch (m->t) {
-	case T_VISUAL:
-		return "ASCII lookalike characters";
-	case T_DELIM:
-		return "delimiter change";
-	case T_REORDER:
-		return "reordered words";
-	case T_AFFIX:
-		return "prefix or suffix added";
-	default:
-		return m->distance == 1 ? "Damerau-Levenshtein distance 1"
+	const char *name = tech_names[m->t];
+	if (m->t == T_DL)
+		name = m->distance == 1 ? "Damerau-Levenshtein distance 1"
 					: "Damerau-Levenshtein distance 2";
-	}
+	return name;
 }
 
 /* Lookalike characters and typing slips are made to fool; an added word or another
  * order might be a different project that picked a close name. */
 static lc_severity tech_severity(const match *m)
 {
+	lc_severity sev = LC_SEV_MEDIUM;
 	if (m->weak)
-		return LC_SEV_LOW;
-	if (m->t == T_VISUAL || m->t == T_DELIM || (m->t == T_DL && m->distance == 1))
-		return LC_SEV_HIGH;
-	return LC_SEV_MEDIUM;
+		sev = LC_SEV_LOW;
+	else if (m->t == T_VISUAL || m->t == T_DELIM || (m->t == T_DL && m->distance == 1))
+		sev = LC_SEV_HIGH;
+	return sev;
 }
 
 /* ---- registry hosts ---------------------------------------------------------- */
@@ -551,26 +535,22 @@ static bool brand_plus_word(const char *label, const char *brand, char *word, si
 	char flat[LC_NAME_MAX];
 	size_t bl = strlen(brand), fl;
 
+	const char *rest = NULL;
+	bool glued = false;
+
 	strip_delims(label, flat, sizeof(flat));
 	fl = strlen(flat);
-	if (fl <= bl)
-		return false;
-	const char *rest = NULL;
-	if (strncmp(flat, brand, bl) == 0)
+	if (fl > bl && strncmp(flat, brand, bl) == 0) {
 		rest = flat + bl;
-	else if (strcmp(flat + fl - bl, brand) == 0) {
+	} else if (fl > bl && strcmp(flat + fl - bl, brand) == 0) {
 		flat[fl - bl] = '\0';
 		rest = flat;
 	}
-	if (!rest)
-		return false;
-	for (size_t i = 0; registry_words[i]; i++) {
-		if (strcmp(rest, registry_words[i]) == 0) {
-			sfmt(word, wsz, "%s", rest);
-			return true;
-		}
-	}
-	return false;
+	for (size_t i = 0; rest && registry_words[i] && !glued; i++)
+		glued = strcmp(rest, registry_words[i]) == 0;
+	if (glued)
+		sfmt(word, wsz, "%s", rest);
+	return glued;
 }
 
 /* Judge the registry host; true with v filled when it imitates a known registry. */

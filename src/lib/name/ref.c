@@ -34,11 +34,12 @@ static lc_code fail(char *err, size_t errsz, const char *fmt, ...)
 /* Copy [s, s+n) into a bounded field; false when it does not fit. */
 static bool field_set(char *dst, const char *s, size_t n)
 {
-	if (n >= LC_NAME_MAX)
-		return false;
-	memcpy(dst, s, n);
-	dst[n] = '\0';
-	return true;
+	bool fits = n < LC_NAME_MAX;
+	if (fits) {
+		memcpy(dst, s, n);
+		dst[n] = '\0';
+	}
+	return fits;
 }
 
 /* A path component: lowercase alphanumerics joined by '.', '_', '__' or dashes, as the
@@ -91,26 +92,22 @@ static bool looks_like_host(const char *c, size_t n)
 static bool tag_ok(const char *t)
 {
 	size_t n = strlen(t);
-	if (n == 0 || n > 128 || !(isalnum((unsigned char)t[0]) || t[0] == '_'))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!(isalnum((unsigned char)t[i]) || t[i] == '_' || t[i] == '.' || t[i] == '-'))
-			return false;
-	return true;
+	bool ok = n > 0 && n <= 128 && (isalnum((unsigned char)t[0]) || t[0] == '_');
+	for (size_t i = 0; i < n && ok; i++)
+		ok = isalnum((unsigned char)t[i]) || t[i] == '_' || t[i] == '.' || t[i] == '-';
+	return ok;
 }
 
 static bool digest_ok(const char *d)
 {
 	const char *colon = strchr(d, ':');
-	if (!colon || colon == d || !colon[1])
-		return false;
-	for (const char *p = d; p < colon; p++)
-		if (!(islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("+.-_", *p)))
-			return false;
-	for (const char *p = colon + 1; *p; p++)
-		if (!isxdigit((unsigned char)*p))
-			return false;
-	return strlen(colon + 1) >= 32;
+	bool ok = colon && colon != d && strlen(colon + 1) >= 32;
+	/* algorithm ":" hex, as in "sha256:..." */
+	for (const char *p = d; ok && p < colon; p++)
+		ok = islower((unsigned char)*p) || isdigit((unsigned char)*p) || strchr("+.-_", *p);
+	for (const char *p = colon ? colon + 1 : d; ok && *p; p++)
+		ok = isxdigit((unsigned char)*p);
+	return ok;
 }
 
 lc_code lc__name_parse(const char *ref, lc_nameref *out, char *err, size_t errsz)
