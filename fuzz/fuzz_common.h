@@ -8,6 +8,7 @@
 
 #include "lc_private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,4 +114,47 @@ static inline void fuzz_image_split(fuzz_image *fi, const uint8_t *data, size_t 
 	fi->blob[fi->img.nlayers] = data + start;
 	fi->len[fi->img.nlayers++] = size - start;
 }
+/* ---- taking parameters off the front of the input --------------------------------- */
+/* Harnesses that need a few knobs (a rule index, a chunk size, a mode) take them from the
+ * first bytes, so one input is always one deterministic run. */
+typedef struct fuzz_in {
+	const uint8_t *p;
+	size_t n;
+} fuzz_in;
+
+static inline unsigned fuzz_byte(fuzz_in *in)
+{
+	if (!in->n)
+		return 0;
+	in->n--;
+	return *in->p++;
+}
+
+static inline unsigned fuzz_u16(fuzz_in *in)
+{
+	unsigned hi = fuzz_byte(in);
+	return hi << 8 | fuzz_byte(in);
+}
+
+/* A NUL-terminated copy of the input (most text parsers want one). free() it. */
+static inline char *fuzz_strdup(const uint8_t *p, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (s) {
+		if (n)
+			memcpy(s, p, n);
+		s[n] = 0;
+	}
+	return s;
+}
+
+/* A property every harness may check: abort() so libFuzzer keeps the input. */
+#define FUZZ_ASSERT(c)                                                                    \
+	do {                                                                              \
+		if (!(c)) {                                                               \
+			fprintf(stderr, "%s:%d: fuzz property failed: %s\n", __FILE__, __LINE__, \
+				#c);                                                      \
+			abort();                                                          \
+		}                                                                         \
+	} while (0)
 #endif
