@@ -13,6 +13,11 @@ def scan_config(tmp, config=None, history=None, files=None, layers=None, scanner
     per layer when layers is None (an empty layer for every extra step)."""
     if layers is None:
         L = w.Layer()
+        # Parent directories first, as real tars have them.
+        dirs = sorted({'/'.join(p.split('/')[:i]) for p in (files or {})
+                       for i in range(1, p.count('/') + 1)})
+        for d in dirs:
+            L.dir(d)
         for path, data in sorted((files or {}).items()):
             mode = 0o644
             if isinstance(data, tuple):

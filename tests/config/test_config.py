@@ -255,5 +255,21 @@ def long_hostile_strings_stay_fast(tmp):
     eq(len(only(f, 'config.reverse_shell')), 1, str(rules(f)))
 
 
+@test
+def removed_git_is_still_in_the_image(tmp):
+    import imgwriter as w
+    L0 = w.Layer(created_by='COPY . /app # buildkit')
+    L0.dir('app')
+    L0.dir('app/.git')
+    L0.file('app/.git/HEAD', b'ref: refs/heads/main\n')
+    L0.file('app/main.py', b'print(1)\n')
+    L1 = w.Layer(created_by='RUN rm -rf /app/.git # buildkit')
+    L1.whiteout('app/.git')
+    f = scan_config(tmp, cfg(), layers=[L0, L1])
+    got = only(f, 'config.build_context_git')
+    eq([(x['path'], x['layer_index'], x['removed_in_layer']) for x in got], [('app/.git', 0, 1)], str(f))
+    eq(got[0]['details']['created_by'], 'COPY . /app # buildkit')
+
+
 if __name__ == '__main__':
     main()

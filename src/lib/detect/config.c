@@ -944,9 +944,12 @@ static lc_code check_files(lc_emitter *em, const lc_view *v)
 		cache_layer[c] = -1;
 	for (size_t i = 0; i < n && rc == LC_OK; i++) {
 		const lc_fileinfo *fi = lc__fileidx_get(v->files, i);
-		if (!fi || fi->removed_in >= 0)
+		if (!fi || fi->type == LC_FT_WHITEOUT || fi->type == LC_FT_OPAQUE)
 			continue;
-		if (fi->type == LC_FT_REG) {
+		/* Caches and units count as the image runs them (final view); a .git or
+		 * .env removed later is still extractable, so every layer counts. */
+		bool visible = fi->removed_in < 0;
+		if (fi->type == LC_FT_REG && visible) {
 			for (size_t c = 0; c < NCACHES; c++) {
 				size_t pl = strlen(caches[c].prefix);
 				if (strncmp(fi->path, caches[c].prefix, pl) != 0 ||
@@ -969,7 +972,10 @@ static lc_code check_files(lc_emitter *em, const lc_view *v)
 			    !(strlen(last_git) == rl && !strncmp(last_git, fi->path, rl)) &&
 			    !strstr(fi->path, "node_modules/")) {
 				snprintf(last_git, sizeof(last_git), "%.*s", (int)rl, fi->path);
-				spot sp = {LC_SRC_FILE, last_git, fi->layer, 0,
+				/* The first record under the root names it: the directory
+				 * itself when the layer has its entry, so the scan can mark
+				 * the finding hidden when a later layer removed it. */
+				spot sp = {LC_SRC_FILE, fi->path, fi->layer, 0,
 					   layer_created_by(v->img, fi->layer), W_FILE};
 				reported++;
 				rc = emit(em, &sp, "config.build_context_git", LC_SEV_MEDIUM,
@@ -994,7 +1000,7 @@ static lc_code check_files(lc_emitter *em, const lc_view *v)
 				  NULL);
 		}
 		/* A unit written into the admin's directory, not installed by a package. */
-		if (rc == LC_OK && fi->type == LC_FT_REG &&
+		if (rc == LC_OK && fi->type == LC_FT_REG && visible &&
 		    !strncmp(fi->path, "etc/systemd/system/", 19) &&
 		    (strstr(fi->path, ".service") || strstr(fi->path, ".timer"))) {
 			spot sp = {LC_SRC_FILE, fi->path, fi->layer, 0,
