@@ -902,6 +902,9 @@ const lc_hash_entry *lc__hashdb_lookup(const lc_hashdb *db, const uint8_t *diges
  * LC_EUSAGE naming the file when it cannot. *out is NUL-terminated, free() it. */
 lc_code lc__malware_read_file(lc_ctx *ctx, const char *what, const char *path, size_t max,
 			      char **out, size_t *outlen);
+/* detect/dropper.c: is path a script or a file the system runs by itself (cron, profile,
+ * rc/init, systemd unit, *.sh, entrypoints, usr/local/bin)? */
+bool lc__malware_runs_path(const char *path);
 
 /* ---- sources ---- */
 /*

@@ -47,6 +47,16 @@ static bool matches_any(const char *const *globs, const char *path)
 	return false;
 }
 
+/* Scripts and the files the system runs by itself (shared with the ioc detector, so both
+ * agree on what "would run" means). */
+static const char *const runs_paths[] = {"*.sh", "*.bash", "*entrypoint*", "usr/local/bin/*",
+					 NULL};
+
+bool lc__malware_runs_path(const char *path)
+{
+	return matches_any(persistence_paths, path) || matches_any(runs_paths, path);
+}
+
 static bool on_hit(void *ud, const lc_dropper_hit *h)
 {
 	dctx *dc = ud;

@@ -30,7 +30,7 @@ typedef struct iw {
 	const lc_entry *e;
 	int layer;
 	char path[512];
-	int64_t seen[PER_FILE_MAX];
+	const lc_ioc *seen[PER_FILE_MAX]; /* indicators already reported for this file */
 	size_t nseen;
 	bool capped;
 } iw;
@@ -207,9 +207,16 @@ static lc_code emit_ioc(const lc_ioc_set *set, lc_emitter *em, const lc_ioc *c, 
 	memset(&f, 0, sizeof f);
 	f.rule_id = rule;
 	f.severity = lc__ioc_category_severity(cat);
-	/* a dynamic-DNS or proxy host in package metadata is a homepage, not a callback */
-	if (f.severity < LC_SEV_HIGH && src == LC_SRC_FILE && em->entry && in_doc_dir(em->entry->path))
-		f.severity = LC_SEV_INFO;
+	/* Below HIGH (dynamic DNS, proxies) a mention is weak: copyright files, release notes,
+	 * encoding test data and DNS tools all name hosts under dynamic-DNS providers. It
+	 * keeps its severity where it would run (config, history, scripts, cron, profiles),
+	 * is LOW in other files and INFO in package metadata and documentation. */
+	if (f.severity < LC_SEV_HIGH && src == LC_SRC_FILE && em->entry) {
+		if (in_doc_dir(em->entry->path))
+			f.severity = LC_SEV_INFO;
+		else if (!lc__malware_runs_path(em->entry->path) && f.severity > LC_SEV_LOW)
+			f.severity = LC_SEV_LOW;
+	}
 	f.title = title;
 	f.description = "The image mentions a host or address that an indicator feed lists.";
 	f.source = src;
@@ -231,9 +238,9 @@ static bool host_ch(int ch)
 	return isalnum(ch) || ch == '.' || ch == '-' || ch == '_';
 }
 
-/* Per-file dedup by the token's file offset; false when already reported (or when the
- * file has had its share). */
-static bool first_time(iw *w, lc_emitter *em, const lc_entry *e, int64_t off)
+/* Per-file dedup by indicator (a file naming a host ten times is one finding); false when
+ * already reported or when the file has had its share. */
+static bool first_time(iw *w, lc_emitter *em, const lc_entry *e, const lc_ioc *c)
 {
 	if (!(w->e == e && w->layer == e->layer && strncmp(w->path, e->path, sizeof w->path - 1) == 0)) {
 		w->e = e;
@@ -243,17 +250,17 @@ static bool first_time(iw *w, lc_emitter *em, const lc_entry *e, int64_t off)
 		w->capped = false;
 	}
 	for (size_t i = 0; i < w->nseen; i++)
-		if (w->seen[i] == off)
+		if (w->seen[i] == c)
 			return false;
 	if (w->nseen == PER_FILE_MAX) {
 		if (!w->capped)
 			lc__scan_warn(em->scan, "ioc.per_file_limit", e->layer, e->path,
-				      "more than %d indicator hits in one file; the rest are not "
+				      "more than %d distinct indicators in one file; the rest are not "
 				      "reported", PER_FILE_MAX);
 		w->capped = true;
 		return false;
 	}
-	w->seen[w->nseen++] = off;
+	w->seen[w->nseen++] = c;
 	return true;
 }
 
@@ -315,7 +322,7 @@ static lc_code on_match(void *shared, void *worker, lc_emitter *em, const lc_ent
 				best = c;
 		}
 	}
-	if (!first_time(w, em, e, m->win_off + (int64_t)start))
+	if (!first_time(w, em, e, best))
 		goto out;
 	rc = emit_ioc(set, em, best, (const char *)b + start, end - start, LC_SRC_FILE, NULL, -1,
 		      lc__match_line(m, m->win_off + (int64_t)start), m->win_off + (int64_t)start);

@@ -178,7 +178,8 @@ static bool file_hit(void *ud, const lc_miner_hit *h)
 	/* only the hit this match points at; others get their own match */
 	if (!(h->offset < fc->pos && fc->pos <= h->offset + h->length))
 		return true;
-	if (seen_before(fc->w, h->rule_id, off))
+	/* a program name is one finding per file however often it appears (package lists) */
+	if (seen_before(fc->w, h->rule_id, strcmp(h->rule_id, "miner.name") == 0 ? -1 : off))
 		return true;
 	ev = lc__escape(h->evidence, strlen(h->evidence));
 	memset(&f, 0, sizeof f);
