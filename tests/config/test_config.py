@@ -237,6 +237,11 @@ def official_image_build_steps_are_quiet(tmp):
     f = scan_config(tmp, cfg(Healthcheck={'Test': ['CMD-SHELL', 'nc -z localhost 6379 || exit 1']}),
                     history=steps, layers=[])
     eq(rules(f), [], str(f))
+    for hc in ['curl -f http://localhost/ || exit 1', 'wget -qO- http://127.0.0.1:8080/health || exit 1',
+               'bash -c "</dev/tcp/localhost/5432"']:
+        f = scan_config(tmp, cfg(Healthcheck={'Test': ['CMD-SHELL', hc]},
+                                 Entrypoint=['/docker-entrypoint.sh'], Cmd=['nginx', '-g', 'daemon off;']))
+        eq(rules(f), [], hc + ': ' + str(rules(f)))
 
 
 @test
