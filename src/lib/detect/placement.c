@@ -177,7 +177,8 @@ static void elf_head(pw *w, const uint8_t *b, size_t len)
 	w->is_static = true;
 	for (uint32_t i = 0; i < phnum; i++) {
 		uint64_t o = phoff + (uint64_t)i * phentsize;
-		if (phentsize < 4 || o + 4 > len) {
+		/* o < phoff: the sum wrapped; a hostile header must not steer the read */
+		if (phentsize < 4 || o < phoff || o > len || len - o < 4) {
 			w->is_static = false; /* cannot tell: say nothing */
 			break;
 		}

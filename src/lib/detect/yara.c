@@ -176,11 +176,11 @@ static lc_code add_rules_path(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, co
 		}
 		if (n == cap) {
 			size_t nc = cap ? cap * 2 : 32;
-			char **nn = realloc(names, nc * sizeof *nn);
-			if (!nn || nc > RULES_DIR_FILES) {
-				free(nn == names ? NULL : nn);
+			char **nn = nc > RULES_DIR_FILES ? NULL : realloc(names, nc * sizeof *nn);
+			if (!nn) {
 				free(full);
-				rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: too many entries", path);
+				rc = lc__fail(ctx, nc > RULES_DIR_FILES ? LC_EUSAGE : LC_EINTERNAL,
+					      "--yara-rules %s: too many entries (or out of memory)", path);
 				goto out;
 			}
 			names = nn;
