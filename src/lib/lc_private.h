@@ -792,9 +792,15 @@ typedef enum lc_wallet_kind {
 	LC_WALLET_NONE = 0,
 	LC_WALLET_XMR,
 	LC_WALLET_XMR_SUBADDRESS,
-	LC_WALLET_XMR_INTEGRATED
+	LC_WALLET_XMR_INTEGRATED,
+	LC_WALLET_ETH,         /* 0x + 40 hex (EIP-55 checked when mixed case) */
+	LC_WALLET_SEGWIT,      /* bc1/ltc1, bech32 or bech32m checksum */
+	LC_WALLET_BASE58CHECK  /* Bitcoin-style: version + 20 bytes + SHA-256d checksum */
 } lc_wallet_kind;
-lc_wallet_kind lc__wallet_check(const char *s, size_t len);
+lc_wallet_kind lc__wallet_check(const char *s, size_t len); /* Monero only */
+/* Monero, then the other shapes; those prove little alone (a donation line in a README),
+ * so callers use them only as the value of a pool user option. */
+lc_wallet_kind lc__wallet_check_any(const char *s, size_t len);
 const char *lc__wallet_kind_name(lc_wallet_kind k);
 bool lc__is_base58_char(int ch);
 void lc__keccak256(const uint8_t *in, size_t len, uint8_t out[32]);
