@@ -5,8 +5,89 @@
  */
 #include "cli.h"
 
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+/* Sanitizer builds reserve terabytes of shadow address space: no rlimit for them. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define CLI_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || \
+	__has_feature(thread_sanitizer)
+#define CLI_SANITIZED 1
+#endif
+#endif
+
+#ifndef CLI_SANITIZED
+/* "512M" as the library accepted it (K/M/G/T, powers of 1024); -1 when unreadable. */
+static int64_t size_value(const char *s)
+{
+	char *end = NULL;
+	long long v = strtoll(s, &end, 10);
+	int shift = 0;
+	if (!end || end == s || v < 0)
+		return -1;
+	switch (toupper((unsigned char)*end)) {
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	case 0: break;
+	default: return -1;
+	}
+	if (v > (INT64_MAX >> (shift + 2)))
+		return -1;
+	return (int64_t)v << shift;
+}
+#endif
+
+/*
+ * --max-memory charges the buffers the scan owns (whole-file buffers, queued files);
+ * libraries (libarchive, YARA, Hyperscan, SQLite, jansson) and the file index allocate
+ * outside that account. An address-space limit backs the budget up (issue 7): generous
+ * (twice the budget, plus a fixed allowance for code, compiled rules, and per thread a
+ * stack and a malloc arena of address space), so it only stops runaway growth, which then
+ * fails as "out of memory" (exit 5) instead of taking the host down. Never raised above
+ * a limit already in place. Not in sanitizer builds (shadow memory).
+ */
+static void address_space_backstop(const cli_args *a)
+{
+#ifndef CLI_SANITIZED
+	int64_t budget = -1, threads = 0, limit;
+	struct rlimit rl;
+	for (int i = 0; i < a->nsettings; i++) {
+		if (a->settings[i].is_limit)
+			continue;
+		if (!strcmp(a->settings[i].name, "max-memory"))
+			budget = size_value(a->settings[i].value);
+		else if (!strcmp(a->settings[i].name, "parallel"))
+			threads = atoll(a->settings[i].value);
+	}
+	if (budget <= 0)
+		return;
+	if (threads <= 0)
+		threads = sysconf(_SC_NPROCESSORS_ONLN) > 0 ? sysconf(_SC_NPROCESSORS_ONLN) : 1;
+	if (threads > 256)
+		threads = 256;
+	/* 2 GiB base + per thread 8 MiB of stack and a 64 MiB malloc arena reservation */
+	limit = 2 * budget + (2ll << 30) + (threads + 2) * (72ll << 20);
+	if (getrlimit(RLIMIT_AS, &rl) != 0)
+		return;
+	if (rl.rlim_cur != RLIM_INFINITY && (int64_t)rl.rlim_cur <= limit)
+		return;
+	if (rl.rlim_max != RLIM_INFINITY && (int64_t)rl.rlim_max < limit)
+		limit = (int64_t)rl.rlim_max;
+	rl.rlim_cur = (rlim_t)limit;
+	(void)setrlimit(RLIMIT_AS, &rl); /* a backstop: failing to set it changes nothing */
+#else
+	(void)a;
+#endif
+}
 
 /* Write r into the already opened output; LC_OK or LC_EINTERNAL (message printed). */
 static int write_report(lc_report *r, const cli_args *a, cli_out *o, unsigned out_flags)
@@ -55,6 +136,7 @@ int cli_run_scan(const cli_args *a, unsigned scan_flags, unsigned out_flags)
 	rc = cli_apply(ctx, a);
 	if (rc != LC_OK)
 		goto out;
+	address_space_backstop(a);
 	/* Opened before the scan: an unwritable --output should not cost a scan. */
 	rc = cli_out_open(&o, a->output);
 	if (rc != LC_OK)

@@ -6,9 +6,11 @@ stopped, and `scan.not_scanned` for every layer never reached. --parallel 1 make
 order of work (and so the point where the bound hits) deterministic."""
 
 import os
+import subprocess
+import time
 
 import imgwriter as w
-from lctest import EINCOMPLETE, OK, FINDINGS, eq, main, run, scan_json, test
+from lctest import EINCOMPLETE, LAOCOON, OK, FINDINGS, Skip, eq, main, run, scan_json, test
 
 # not AWS's documented EXAMPLE key: that one is allow-listed as a placeholder
 AWS = (b'AWS_ACCESS_KEY_ID=AKIAZ7QWERT2LMNBVC3X\n'
@@ -105,6 +107,56 @@ def timeout_generous_is_complete(tmp):
 @test
 def timeout_bad_value():
     eq(run(['scan', 'oci:/nonexistent', '--timeout', 'soon']).returncode, 2)
+
+
+def sanitized():
+    with open(LAOCOON, 'rb') as f:
+        data = f.read()
+    return b'__asan_init' in data or b'__tsan_init' in data
+
+
+def as_limit(tmp, *args):
+    """The address-space limit of a scan, read from /proc while it waits on a FIFO."""
+    fifo = os.path.join(tmp, 'image.tar')
+    os.mkfifo(fifo)
+    env = dict(os.environ, HOME=tmp, XDG_CACHE_HOME=os.path.join(tmp, 'cache'))
+    p = subprocess.Popen([LAOCOON, 'scan', '--no-cache', 'docker-archive:' + fifo] + list(args),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    try:
+        limit = None
+        for _ in range(200):  # until it blocks opening the FIFO (after the options)
+            time.sleep(0.05)
+            with open('/proc/%d/wchan' % p.pid) as f:
+                if f.read().strip() not in ('', '0'):
+                    with open('/proc/%d/limits' % p.pid) as f:
+                        for line in f:
+                            if line.startswith('Max address space'):
+                                limit = line.split()[3]
+                    break
+        with open(fifo, 'wb'):
+            pass  # EOF: the open fails cleanly
+        p.wait(timeout=60)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    return limit
+
+
+@test
+def max_memory_sets_an_address_space_backstop(tmp):
+    """--max-memory accounts laocoon's own buffers; an RLIMIT_AS (2x budget + a fixed
+    allowance) backs it up in non-sanitizer builds; without --max-memory none is set."""
+    if sanitized():
+        raise Skip('sanitizer build: no address-space limit (shadow memory)')
+    lim = as_limit(tmp, '--max-memory', '64M', '--parallel', '2')
+    assert lim and lim != 'unlimited', 'no RLIMIT_AS with --max-memory: %s' % lim
+    lim = int(lim)
+    assert (2 << 30) < lim < (4 << 30), 'RLIMIT_AS %d not in the expected range' % lim
+    os.unlink(os.path.join(tmp, 'image.tar'))
+    with open('/proc/self/limits') as f:
+        own = [ln.split()[3] for ln in f if ln.startswith('Max address space')][0]
+    eq(as_limit(tmp), own, 'no --max-memory: the inherited limit is left alone')
 
 
 if __name__ == '__main__':
