@@ -187,10 +187,13 @@ lc_code lc_image_open(lc_ctx *ctx, const char *reference, lc_image **out)
 	if (rc)
 		goto out;
 	/* dir:DIR:TAG where DIR exists: a tag these transports cannot take. */
-	if ((src == &lc__source_dir || src == &lc__source_rootfs) && !ref && stat(spec, &st) < 0 &&
-	    lc__split_path_ref(ctx, spec, &path, &ref) == LC_OK && !ref) {
-		free(path);
+	if ((src == &lc__source_dir || src == &lc__source_rootfs) && !ref && stat(spec, &st) < 0) {
+		free(path); /* the split above may have set it: split again from scratch */
 		path = NULL;
+		if (lc__split_path_ref(ctx, spec, &path, &ref) == LC_OK && !ref) {
+			free(path);
+			path = NULL;
+		}
 	}
 	if ((src == &lc__source_dir || src == &lc__source_rootfs) && ref) {
 		rc = lc__fail(ctx, LC_EUSAGE, "%s: a %s: image takes no tag", reference, src->name);
