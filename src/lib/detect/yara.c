@@ -335,7 +335,9 @@ static const char *meta_string(const YR_RULE *rule, const char *name)
 	return NULL;
 }
 
-/* "$s1: <bytes>" of the first match, printable. */
+/* "$s1: <bytes>" of the first match, printable. libyara 4.2 keeps YR_MATCH records in a
+ * notebook without 8-byte alignment, so they are copied out (memcpy) instead of read in
+ * place as yr_string_matches_foreach would (UBSan: misaligned member access). */
 static void first_match(YR_SCAN_CONTEXT *sctx, const YR_RULE *rule, char *out, size_t outsz,
 			int64_t *offset)
 {
@@ -344,19 +346,24 @@ static void first_match(YR_SCAN_CONTEXT *sctx, const YR_RULE *rule, char *out, s
 	*offset = -1;
 	yr_rule_strings_foreach(rule, str)
 	{
-		const YR_MATCH *m;
-		yr_string_matches_foreach(sctx, str, m)
-		{
-			size_t n = (size_t)m->data_length, k;
+		const void *p = sctx->matches[str->idx].head;
+		while (p) {
+			YR_MATCH m;
+			size_t n, k;
+			memcpy(&m, p, sizeof m);
+			p = m.next;
+			if (m.is_private)
+				continue;
+			n = m.data_length > 0 ? (size_t)m.data_length : 0;
 			if (n > EVIDENCE_MAX)
 				n = EVIDENCE_MAX;
 			k = (size_t)snprintf(out, outsz, "%s: ", str->identifier);
 			for (size_t i = 0; i < n && k + 1 < outsz; i++) {
-				uint8_t ch = m->data[i];
+				uint8_t ch = m.data[i];
 				out[k++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : '.';
 			}
 			out[k < outsz ? k : outsz - 1] = '\0';
-			*offset = m->base + m->offset;
+			*offset = m.base + m.offset;
 			return;
 		}
 	}
