@@ -1033,6 +1033,103 @@ static json_t *jstrv(char **v)
 	return a;
 }
 
+/* A config string a secret was found in ("config.Env[3]", "history[5]", ...) is not
+ * repeated in clear in the image summary: redacted everywhere, as the finding is. */
+static bool secret_at(const lc_run *sc, const char *path)
+{
+	if (sc->ctx->show_secrets || !sc->rep)
+		return false;
+	for (size_t i = 0; i < sc->rep->nfindings; i++) {
+		const lc_finding *f = &sc->rep->findings[i];
+		if (f->source != LC_SRC_FILE && f->path && strcmp(f->path, path) == 0 &&
+		    (strcmp(f->detector, "secrets") == 0 || strcmp(f->detector, "credentials") == 0))
+			return true;
+	}
+	return false;
+}
+
+static json_t *jsecret(const lc_run *sc, const char *path, const char *s)
+{
+	if (s && secret_at(sc, path))
+		return json_string("<redacted: holds a secret; see findings or --show-secrets>");
+	return jstr(s);
+}
+
+static json_t *jstrv_secret(const lc_run *sc, const char *key, char **v)
+{
+	if (!v)
+		return json_null();
+	json_t *a = json_array();
+	for (size_t i = 0; v[i]; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "config.%s[%zu]", key, i);
+		const char *eq = strcmp(key, "Env") == 0 ? strchr(v[i], '=') : NULL;
+		if (eq && secret_at(sc, path)) {
+			/* keep the variable's name: it says what leaked */
+			char *name = strndup(v[i], (size_t)(eq - v[i]));
+			char *en = name ? lc__escape(name, strlen(name)) : NULL;
+			json_array_append_new(a, json_sprintf("%s=<redacted: holds a secret>",
+							      en ? en : "?"));
+			free(en);
+			free(name);
+			continue;
+		}
+		json_array_append_new(a, jsecret(sc, path, v[i]));
+	}
+	return a;
+}
+
+static json_t *labels_json(const lc_run *sc, json_t *labels)
+{
+	json_t *o = lc__json_escape(labels);
+	const char *k;
+	json_t *v;
+	if (!o || !json_is_object(labels))
+		return o ? o : json_null();
+	json_object_foreach(labels, k, v) {
+		char path[160];
+		snprintf(path, sizeof(path), "config.Labels[%.100s]", k);
+		if (!secret_at(sc, path))
+			continue;
+		char *ek = lc__escape(k, strlen(k));
+		if (ek)
+			json_object_set_new(o, ek, jsecret(sc, path, "x"));
+		free(ek);
+	}
+	return o;
+}
+
+/*
+ * inspect runs no detector, but its image summary still must not print a secret from
+ * ENV, labels or history in clear: the secrets detector judges those strings (no layer
+ * content) and its findings only steer the redaction. Returns how many it added.
+ */
+static size_t redaction_pass(lc_run *sc)
+{
+	size_t n0 = sc->rep->nfindings, i = lc__detector_index("secrets");
+	lc_ctx *ctx = sc->ctx;
+	void *shared = NULL;
+	if (i == (size_t)-1 || ctx->show_secrets || !lc__detectors[i]->on_image)
+		return 0;
+	const lc_detector *d = lc__detectors[i];
+	if (d->load && d->load(ctx, &shared) != LC_OK) {
+		lc__diag_add(&sc->rep->warnings, "inspect.redaction_unavailable", -1, NULL,
+			     "config strings are shown as they are: %s", ctx->errmsg);
+		goto out;
+	}
+	lc_view v = {sc->img, sc->idx, sc};
+	lc_emitter em = {sc, d, NULL};
+	d->on_image(shared, &em, &v);
+out:
+	if (shared && d->unload)
+		d->unload(shared);
+	if (ctx->matcher) {
+		lc__matcher_free(ctx->matcher); /* registered but never compiled: drop it */
+		ctx->matcher = NULL;
+	}
+	return sc->rep->nfindings - n0;
+}
+
 static json_t *image_json(lc_run *sc)
 {
 	lc_image *img = sc->img;
@@ -1066,7 +1163,9 @@ static json_t *image_json(lc_run *sc)
 		const char *cb = NULL;
 		if (L->history >= 0 && (size_t)L->history < img->nhistory)
 			cb = img->history[L->history].created_by;
-		json_object_set_new(l, "created_by", jstr(cb));
+		char hp[32];
+		snprintf(hp, sizeof(hp), "history[%d]", L->history);
+		json_object_set_new(l, "created_by", jsecret(sc, hp, cb));
 		json_object_set_new(l, "files",
 				    sc->idx ? json_integer((json_int_t)lc__fileidx_layer_count(sc->idx, (int)i))
 					    : json_null());
@@ -1081,18 +1180,20 @@ static json_t *image_json(lc_run *sc)
 	json_object_set_new(cfg, "architecture", jstr(c->architecture));
 	json_object_set_new(cfg, "user", jstr(c->user));
 	json_object_set_new(cfg, "working_dir", jstr(c->working_dir));
-	json_object_set_new(cfg, "entrypoint", jstrv(c->entrypoint));
-	json_object_set_new(cfg, "cmd", jstrv(c->cmd));
-	json_object_set_new(cfg, "env", jstrv(c->env));
+	json_object_set_new(cfg, "entrypoint", jstrv_secret(sc, "Entrypoint", c->entrypoint));
+	json_object_set_new(cfg, "cmd", jstrv_secret(sc, "Cmd", c->cmd));
+	json_object_set_new(cfg, "env", jstrv_secret(sc, "Env", c->env));
 	json_object_set_new(cfg, "exposed_ports", jstrv(c->exposed_ports));
-	json_object_set_new(cfg, "labels", c->labels ? lc__json_escape(c->labels) : json_null());
+	json_object_set_new(cfg, "labels", c->labels ? labels_json(sc, c->labels) : json_null());
 	json_object_set_new(o, "config", cfg);
 
 	json_t *hist = json_array();
 	for (size_t i = 0; i < img->nhistory; i++) {
 		json_t *h = json_object();
 		json_object_set_new(h, "created", jstr(img->history[i].created));
-		json_object_set_new(h, "created_by", jstr(img->history[i].created_by));
+		char hp[32];
+		snprintf(hp, sizeof(hp), "history[%zu]", i);
+		json_object_set_new(h, "created_by", jsecret(sc, hp, img->history[i].created_by));
 		json_object_set_new(h, "empty_layer", json_boolean(img->history[i].empty_layer));
 		json_array_append_new(hist, h);
 	}
@@ -1321,7 +1422,15 @@ join:
 		lc__diag_move(&w, &sc.rep->warnings);
 		sc.rep->warnings = w;
 	}
-	sc.rep->image = image_json(&sc);
+	if (flags & LC_SCAN_NO_DETECTORS) {
+		size_t keep = sc.rep->nfindings, added = redaction_pass(&sc);
+		sc.rep->image = image_json(&sc);
+		for (size_t k = keep; k < keep + added; k++)
+			finding_free(&sc.rep->findings[k]);
+		sc.rep->nfindings = keep;
+	} else {
+		sc.rep->image = image_json(&sc);
+	}
 	sc.rep->code = rc;
 	if (rc)
 		sc.rep->complete = false;
