@@ -12,7 +12,7 @@
 #   debian                    the Debian bookworm minbase rootfs of
 #                             scripts/fixture-debootstrap.sh as a one-layer OCI image
 # Contenders (each: wall, user+sys CPU, peak RSS via /usr/bin/time; every run recorded):
-#   floor -j 1 / -j N   bench/floor.c: SHA-256 of each blob + ISA-L/zstd inflate + SHA-256
+#   floor -j 1 / -j N   (step scan, interleaved with laocoon's runs) bench/floor.c: SHA-256 of each blob + ISA-L/zstd inflate + SHA-256
 #                       of the tar stream (what any verifying reader must do)
 #   zcat, igzip -dc     decompression alone, for comparison
 #   laocoon             all detectors --parallel 1 and N (layer cache emptied before each
@@ -192,18 +192,20 @@ for img in $IMAGES; do
 
 	big=0
 	[ "$(content_mb "$img")" -ge 3000 ] && [ "$FULL" != 1 ] && big=1
-	if want floor; then
-		measure "$img" floor 1 "$n" "" -- "$DATA/floor" -j 1 "${blobs[@]}"
-	fi
 	if want floor && [ $big = 0 ]; then
-		measure "$img" floor "$NCPU" "$n" "" -- "$DATA/floor" -j "$NCPU" "${blobs[@]}"
 		measure "$img" zcat 1 "$n" "" -- sh -c 'for b; do zcat "$b"; done' zcat "${blobs[@]}"
 		command -v igzip >/dev/null &&
 			measure "$img" "igzip -dc" 1 "$n" "" -- sh -c 'for b; do igzip -dc "$b"; done' igzip "${blobs[@]}"
 	fi
 	if want scan; then
-		[ $big = 0 ] && measure "$img" "laocoon all" 1 "$n" "$COLD" -- $(lc --parallel 1) "$ref"
-		measure "$img" "laocoon all" "$NCPU" "$n" "$COLD" -- $(lc --parallel "$NCPU") "$ref"
+		# interleaved (floor, scan -p 1, floor -j N, scan -p N), run after run: the load that
+		# other work puts on the machine then stretches the runs that are compared alike
+		for i in $(seq "$n"); do
+			measure "$img" floor 1 1 "" -- "$DATA/floor" -j 1 "${blobs[@]}"
+			[ $big = 0 ] && measure "$img" "laocoon all" 1 1 "$COLD" -- $(lc --parallel 1) "$ref"
+			[ $big = 0 ] && measure "$img" floor "$NCPU" 1 "" -- "$DATA/floor" -j "$NCPU" "${blobs[@]}"
+			measure "$img" "laocoon all" "$NCPU" 1 "$COLD" -- $(lc --parallel "$NCPU") "$ref"
+		done
 		# the findings must not depend on N
 		if [ $big = 0 ]; then
 			"$LAOCOON" scan --format json --output "$DATA/$img.p1.json" --no-cache --parallel 1 "$ref" >/dev/null 2>&1
