@@ -359,8 +359,10 @@ lc_code lc__layer_reader_open(lc_stream *s, lc_layer_reader **out)
 		goto out;
 	}
 	r->s = s;
-	r->raw = malloc(LC_LAYER_BLOCK);
-	r->out = malloc(LC_LAYER_BLOCK);
+	/* zeroed for the same reason as the inflate state: a corrupt back-reference must
+	 * never copy stale heap into the output (and so into the diff_id) */
+	r->raw = calloc(1, LC_LAYER_BLOCK);
+	r->out = calloc(1, LC_LAYER_BLOCK);
 	r->md_raw = EVP_MD_CTX_new();
 	r->md_out = EVP_MD_CTX_new();
 	if (!r->raw || !r->out || !r->md_raw || !r->md_out ||
