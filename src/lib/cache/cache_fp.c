@@ -6,6 +6,8 @@
 #include "cache_int.h"
 
 #include <dirent.h>
+#include <elf.h>
+#include <link.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -255,9 +257,62 @@ static void embedded_hash(void)
 	lc__cache_fp_final(e, embedded_hex);
 }
 
+/* The build-id of the object this code is linked into: a rebuilt engine (any detector's
+ * code changed) must not be served the results of the old one, even at the same version. */
+typedef struct build_id_search {
+	uintptr_t addr;
+	uint8_t id[64];
+	size_t len;
+} build_id_search;
+
+static int build_id_cb(struct dl_phdr_info *info, size_t size, void *ud)
+{
+	build_id_search *b = ud;
+	(void)size;
+	bool mine = false;
+	for (int i = 0; i < info->dlpi_phnum && !mine; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+		mine = ph->p_type == PT_LOAD && b->addr >= lo && b->addr < lo + ph->p_memsz;
+	}
+	if (!mine)
+		return 0;
+	for (int i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const uint8_t *p = (const uint8_t *)(info->dlpi_addr + ph->p_vaddr);
+		const uint8_t *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *nh = (const ElfW(Nhdr) *)p;
+			const uint8_t *name = p + sizeof(*nh);
+			const uint8_t *desc = name + ((nh->n_namesz + 3) & ~3u);
+			if (desc + nh->n_descsz > end)
+				break;
+			if (nh->n_type == NT_GNU_BUILD_ID && nh->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0 && nh->n_descsz <= sizeof(b->id)) {
+				memcpy(b->id, desc, nh->n_descsz);
+				b->len = nh->n_descsz;
+				return 1;
+			}
+			p = desc + ((nh->n_descsz + 3) & ~3u);
+		}
+	}
+	return 1;
+}
+
+static void add_build_id(lc_cache_fp *fp)
+{
+	build_id_search b = {.addr = (uintptr_t)&add_build_id};
+	dl_iterate_phdr(build_id_cb, &b);
+	if (b.len)
+		lc__cache_fp_add(fp, "build-id", b.id, b.len);
+}
+
 lc_code lc__cache_fp_add_ctx(lc_cache_fp *fp, lc_ctx *ctx)
 {
 	lc__cache_fp_add_str(fp, "engine", LC_VERSION_STRING);
+	add_build_id(fp);
 	lc__cache_fp_add_int(fp, "schema", LC_CACHE_SCHEMA_VERSION);
 	lc__cache_fp_add_str(fp, "report", LC_REPORT_SCHEMA_VERSION);
 	/* Detectors by name, so a detector added to the table changes the key. */
