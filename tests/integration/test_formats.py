@@ -128,6 +128,30 @@ def platform_selection(tmp):
 
 
 @test
+def docker_schema2_manifests(tmp):
+    """Docker media types (schema2 manifest, manifest list) read like OCI ones."""
+    refs = {}
+    w.sample_image().write_oci(tmp + '/oci')
+    refs['oci'] = 'oci:%s/oci' % tmp
+    d = w.sample_image()
+    d.manifest_format = 'docker'
+    d.write_dir(tmp + '/dir')
+    refs['dir-schema2'] = 'dir:%s/dir' % tmp
+    d.write_oci(tmp + '/oci2')
+    refs['oci-schema2'] = 'oci:%s/oci2' % tmp
+    arm = w.sample_image()
+    arm.manifest_format = 'docker'
+    arm.platform = ('linux', 'arm64')
+    arm.layers[1].file('usr/bin/armonly', b'arm', mode=0o4755)
+    w.Layout().add(w.Index([d, arm], media_type=w.MT_DOCKER_LIST), 'm').write_dir(tmp + '/list')
+    refs['docker-list'] = 'oci:%s/list:m' % tmp
+    same_everywhere(refs)
+    doc = scan_ok('oci:%s/list:m' % tmp, '--platform', 'linux/arm64')
+    if 'usr/bin/armonly' not in [f['path'] for f in doc['findings']]:
+        raise TestFailure('--platform linux/arm64 in a docker manifest list')
+
+
+@test
 def several_tags_ambiguous(tmp):
     a = w.sample_image()
     b = w.Image([w.Layer().file('x', b'1')])
