@@ -651,6 +651,62 @@ static void test_corrupt_everywhere(void)
 	free(tar.p);
 }
 
+/* A gzip member with every optional header field (FEXTRA, a 1 MB FNAME, FCOMMENT,
+ * FHCRC), written by hand around raw deflate data. */
+static lt_buf gzip_fancy(const lt_buf *tar, size_t namelen)
+{
+	lt_buf b = {0};
+	uint8_t h[10] = {0x1f, 0x8b, 8, 0x02 | 0x04 | 0x08 | 0x10, 0, 0, 0, 0, 0, 3};
+	static const uint8_t extra[] = {6, 0, 'A', 'B', 2, 0, 'z', 'z'};
+	lt_put(&b, h, sizeof(h));
+	lt_put(&b, extra, sizeof(extra));
+	for (size_t i = 0; i < namelen; i++)
+		lt_put(&b, "n", 1);
+	lt_put(&b, "\0a comment\0", 11);
+	uint32_t hcrc = (uint32_t)crc32(0, b.p, (uInt)b.n);
+	uint8_t hc[2] = {(uint8_t)hcrc, (uint8_t)(hcrc >> 8)};
+	lt_put(&b, hc, 2);
+	z_stream z;
+	uint8_t out[65536];
+	memset(&z, 0, sizeof(z));
+	deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
+	z.next_in = tar->p;
+	z.avail_in = (uInt)tar->n;
+	int r;
+	do {
+		z.next_out = out;
+		z.avail_out = sizeof(out);
+		r = deflate(&z, Z_FINISH);
+		lt_put(&b, out, sizeof(out) - z.avail_out);
+	} while (r == Z_OK);
+	deflateEnd(&z);
+	uint32_t crc = (uint32_t)crc32(0, tar->p, (uInt)tar->n), isz = (uint32_t)tar->n;
+	uint8_t tr[8] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24),
+			 (uint8_t)isz, (uint8_t)(isz >> 8), (uint8_t)(isz >> 16), (uint8_t)(isz >> 24)};
+	lt_put(&b, tr, 8);
+	return b;
+}
+
+static void test_gzip_headers(void)
+{
+	lt_buf tar = base_tar();
+	static const size_t names[] = {8, 1u << 20};
+	for (int i = 0; i < 2; i++) {
+		lt_walk *w = walk_blob(gzip_fancy(&tar, names[i]), &tar, NULL, i ? 0 : 1, NULL, NULL);
+		TAP_OK(w->rc == LC_OK && w->log.n == 10,
+		       "gzip header with FEXTRA, a %zu-byte FNAME, FCOMMENT, FHCRC (rc=%d)",
+		       names[i], w->rc);
+		walk_done(w);
+	}
+	lt_buf bad = gzip_fancy(&tar, 8);
+	bad.p[10 + 8 + 8 + 11] ^= 1; /* the header CRC */
+	lt_walk *w = walk_blob(bad, &tar, NULL, 0, NULL, NULL);
+	TAP_OK(w->rc == LC_EIMAGE && lt_has_diag(&w->err, "layer.gzip_corrupt"),
+	       "wrong header CRC -> layer.gzip_corrupt (rc=%d)", w->rc);
+	walk_done(w);
+	free(tar.p);
+}
+
 /* rootfs: the walker hands the callbacks to the source's directory walk. */
 static lc_code fake_walk_dir(lc_image *img, size_t i, lc_walk_cb *cb)
 {
@@ -696,6 +752,7 @@ int main(void)
 	test_layers_whiteout();
 	test_corrupt_everywhere();
 	test_rootfs_delegation();
+	test_gzip_headers();
 	lc_ctx_free(ctx);
 	return tap_done();
 }

@@ -39,6 +39,8 @@ struct lc_layer_reader {
 	char errmsg[256];
 	/* codec state */
 	struct inflate_state *gz;
+	struct isal_gzip_header gzh; /* persists: a header may span reads */
+	bool gz_hdr_done; /* this member's header is parsed; inflate the deflate data */
 	bool gz_between; /* a member finished; the next bytes decide what follows */
 	ZSTD_DCtx *zs;
 	size_t zs_last; /* last ZSTD_decompressStream hint: 0 = frame complete */
@@ -135,7 +137,11 @@ static int gz_init(lc_layer_reader *r)
 	if (!r->gz)
 		return -1;
 	isal_inflate_init(r->gz);
-	r->gz->crc_flag = ISAL_GZIP;
+	isal_gzip_header_init(&r->gzh);
+	/* The header is parsed here with our own (initialised) header record: isal_inflate
+	 * in ISAL_GZIP mode parses it with one on its stack that valgrind shows is read
+	 * uninitialised on damaged headers. Then inflate checks the CRC-32/ISIZE trailer. */
+	r->gz->crc_flag = ISAL_GZIP_NO_HDR_VER;
 	return 0;
 }
 
@@ -190,7 +196,9 @@ static int gz_read(lc_layer_reader *r, uint8_t *out, size_t cap, size_t *got)
 				break; /* clean end */
 			if (gz_match(r->raw + r->pos, avail)) {
 				isal_inflate_reset(st);
-				st->crc_flag = ISAL_GZIP;
+				isal_gzip_header_init(&r->gzh);
+				st->crc_flag = ISAL_GZIP_NO_HDR_VER;
+				r->gz_hdr_done = false;
 				r->gz_between = false;
 				continue;
 			}
@@ -209,6 +217,36 @@ static int gz_read(lc_layer_reader *r, uint8_t *out, size_t cap, size_t *got)
 		}
 		st->next_in = r->raw + r->pos;
 		st->avail_in = (uint32_t)avail;
+		if (!r->gz_hdr_done) {
+			int h = isal_read_gzip_header(st, &r->gzh);
+			r->pos += avail - st->avail_in;
+			if (h == ISAL_DECOMP_OK) {
+				r->gz_hdr_done = true;
+			} else if (h < 0) {
+				set_err(r, "layer.gzip_corrupt", "gzip data is corrupt: %s",
+					h == ISAL_INCORRECT_CHECKSUM
+						? "the header CRC does not match the header"
+						: gz_errname(h));
+				rc = -1;
+				goto out;
+			} else if (avail == st->avail_in && r->pos == 0 &&
+				   r->len == LC_LAYER_BLOCK) {
+				/* a full buffer and no progress would spin forever */
+				set_err(r, "layer.gzip_corrupt", "gzip data is corrupt: %s",
+					"the member header made no progress");
+				rc = -1;
+				goto out;
+			} else if (r->raw_eof) {
+				set_err(r, "layer.gzip_truncated", "%s",
+					"gzip stream ends inside a member header");
+				rc = -1;
+				goto out;
+			} else if (raw_fill(r) < 0) {
+				rc = -1;
+				goto out;
+			}
+			continue;
+		}
 		st->next_out = out + produced;
 		st->avail_out = (uint32_t)(cap - produced);
 		int ret = isal_inflate(st);
