@@ -288,6 +288,12 @@ def main():
             r, rc = t['p1/floor']
             w('| full scan, 1 thread <= 1.5x floor | %s | %.2fx wall, %.2fx CPU | %s |' % (
                 img, r, rc, 'yes' if r <= 1.5 else ('CPU only' if rc <= 1.5 else 'no')))
+    for img in images:
+        ab = st.get((img, 'laocoon all but yara', 1))
+        f1 = st.get((img, 'floor', 1))
+        if ab and f1:
+            w('| (for reference) all detectors but YARA, 1 thread | %s | %.2fx wall, %.2fx CPU | %s |' % (
+                img, ab.wall / f1.wall, ab.cpu / f1.cpu, 'yes' if ab.cpu / f1.cpu <= 1.5 else 'no'))
     for img, t in targets.items():
         if 'speedup' in t and infos[img]['layers'] > 1:
             w('| %d threads >= 1.7x faster than 1 | %s | %.2fx | %s |' % (
@@ -305,6 +311,31 @@ def main():
             lw, pw, lc, pc = t['peers']
             w('| faster than yara -N -r + clamscan | %s | %s s vs %s s wall (%.1fx); %s vs %s s CPU | %s |' % (
                 img, fmt_s(lw), fmt_s(pw), pw / lw, fmt_s(lc), fmt_s(pc), 'yes' if lw < pw else 'no'))
+    # ratios to each peer (same content extracted to a directory)
+    prow = []
+    for img in images:
+        aN = st.get((img, 'laocoon all', ncpu))
+        a1 = st.get((img, 'laocoon all', 1))
+        ab = st.get((img, 'laocoon all but yara', 1))
+        for peer, thr in (('yara -N -r', 1), ('yara -N -r', ncpu), ('clamscan -r', 1)):
+            ps = st.get((img, peer, thr))
+            if not ps:
+                continue
+            mine = a1 if thr == 1 and a1 else aN
+            prow.append('| %s | %s (%d thr) | %s s / %s s CPU | laocoon all, %d thr: %s s / %s s CPU | %.2f | %.2f |' % (
+                img, peer, thr, fmt_s(ps.wall), fmt_s(ps.cpu), 1 if mine is a1 else ncpu,
+                fmt_s(mine.wall), fmt_s(mine.cpu), ps.wall / mine.wall, ps.cpu / mine.cpu))
+    if prow:
+        w('')
+        w('### laocoon against each peer (peer time / laocoon time: > 1 means laocoon is faster)')
+        w('')
+        w('laocoon reads the compressed image (verifying every digest) and runs all 13 detectors;')
+        w('the peers read the extracted tree from the page cache and run one kind of check.')
+        w('')
+        w('| image | peer | peer wall / CPU | laocoon wall / CPU | wall ratio | CPU ratio |')
+        w('|---|---|---|---|---|---|')
+        for r in prow:
+            w(r)
     fp = os.path.join(a.data, 'foundation.md')
     if os.path.exists(fp):
         w('')
