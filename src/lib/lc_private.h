@@ -41,6 +41,7 @@ typedef enum lc_limit_id {
 	LC_LIM_FINDINGS,          /* findings in one report */
 	LC_LIM_FINDINGS_PER_FILE, /* findings one detector may emit for one file */
 	LC_LIM_ARCHIVE_MEMBERS,   /* members of an outer archive (oci-archive, docker-archive) */
+	LC_LIM_ZSTD_WINDOW_LOG,   /* log2 of the largest zstd window a layer may ask for */
 	LC_LIM__COUNT
 } lc_limit_id;
 

@@ -35,6 +35,7 @@ static const limit_row limits[LC_LIM__COUNT] = {
 	[LC_LIM_FINDINGS] = {"findings", 100000, "findings in one report"},
 	[LC_LIM_FINDINGS_PER_FILE] = {"findings-per-file", 100, "findings one detector may report for one file"},
 	[LC_LIM_ARCHIVE_MEMBERS] = {"archive-members", 100000, "members of an outer archive (oci-archive, docker-archive)"},
+	[LC_LIM_ZSTD_WINDOW_LOG] = {"zstd-window-log", 27, "log2 of the zstd window a layer may need (decoder memory)"},
 };
 
 size_t lc_limit_count(void)

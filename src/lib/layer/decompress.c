@@ -14,7 +14,9 @@
 
 /* zstd's own decoder default: windows above 128 MiB need `--memory` on the command
  * line too, so no ordinary tool writes them; this caps the decoder's memory. */
-#define ZSTD_WINDOW_LOG_MAX 27
+/* zstd's decoder window is the one allocation an attacker sizes: the limit
+ * zstd-window-log caps it (2^27 = 128 MiB by default, zstd's own ceiling without --long). */
+#define ZSTD_WINDOW_LOG_DEFAULT 27
 
 typedef enum rstate { RS_OK = 0, RS_END, RS_ERR } rstate;
 
@@ -43,6 +45,7 @@ struct lc_layer_reader {
 	bool gz_hdr_done; /* this member's header is parsed; inflate the deflate data */
 	bool gz_between; /* a member finished; the next bytes decide what follows */
 	ZSTD_DCtx *zs;
+	int zstd_window_log; /* 0 = default */
 	size_t zs_last; /* last ZSTD_decompressStream hint: 0 = frame complete */
 	bool zs_any;
 };
@@ -315,7 +318,8 @@ static int zs_init(lc_layer_reader *r)
 	r->zs = ZSTD_createDCtx();
 	if (!r->zs)
 		return -1;
-	if (ZSTD_isError(ZSTD_DCtx_setParameter(r->zs, ZSTD_d_windowLogMax, ZSTD_WINDOW_LOG_MAX)))
+	int wl = r->zstd_window_log > 0 ? r->zstd_window_log : ZSTD_WINDOW_LOG_DEFAULT;
+	if (ZSTD_isError(ZSTD_DCtx_setParameter(r->zs, ZSTD_d_windowLogMax, wl)))
 		return -1;
 	return 0;
 }
@@ -385,7 +389,7 @@ static const codec_ops codecs[] = {
 #define CODEC_NONE (&codecs[2])
 
 /* ---- the reader ---------------------------------------------------------------- */
-lc_code lc__layer_reader_open(lc_stream *s, lc_layer_reader **out)
+lc_code lc__layer_reader_open(lc_stream *s, int zstd_window_log, lc_layer_reader **out)
 {
 	lc_code rc = LC_OK;
 	lc_layer_reader *r = calloc(1, sizeof(*r));
@@ -397,6 +401,7 @@ lc_code lc__layer_reader_open(lc_stream *s, lc_layer_reader **out)
 		goto out;
 	}
 	r->s = s;
+	r->zstd_window_log = zstd_window_log > 10 && zstd_window_log <= 31 ? zstd_window_log : 0;
 	/* zeroed for the same reason as the inflate state: a corrupt back-reference must
 	 * never copy stale heap into the output (and so into the diff_id) */
 	r->raw = calloc(1, LC_LAYER_BLOCK);

@@ -22,7 +22,7 @@ typedef struct lc_layer_reader lc_layer_reader;
 /* Takes ownership of s (closed by lc__layer_reader_free). Reads the first bytes to
  * pick the codec. Returns LC_OK, LC_EINTERNAL (no memory), or LC_EIMAGE with the
  * reason in errcode/errmsg (the raw stream failed). */
-lc_code lc__layer_reader_open(lc_stream *s, lc_layer_reader **out);
+lc_code lc__layer_reader_open(lc_stream *s, int zstd_window_log, lc_layer_reader **out);
 void lc__layer_reader_free(lc_layer_reader *r);
 /* "gzip", "zstd" or "none". */
 const char *lc__layer_reader_codec(const lc_layer_reader *r);

@@ -600,7 +600,7 @@ lc_code lc__layer_walk(lc_ctx *ctx, lc_image *img, size_t i, const lc_walk_cb *c
 			     lc__last_error(ctx)[0] ? lc__last_error(ctx) : "cannot open the blob");
 		goto out;
 	}
-	rc = lc__layer_reader_open(s, &w.rd);
+	rc = lc__layer_reader_open(s, (int)lc__limit(ctx, LC_LIM_ZSTD_WINDOW_LOG), &w.rd);
 	s = NULL;
 	if (rc == LC_EINTERNAL)
 		goto out;
