@@ -486,6 +486,11 @@ struct lc_report {
 	char **scanners;       /* names of detectors that ran, NULL-terminated */
 };
 
+/* finding.c: the stable id (from detector, rule, diff_id, path, position, source; set
+ * those first) and the release of every field (the struct itself is not freed). */
+void lc__finding_id(lc_finding *f);
+void lc__finding_release(lc_finding *f);
+
 void lc__diag_add(lc_diag_list *l, const char *code, int layer, const char *path,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void lc__diag_list_free(lc_diag_list *l);

@@ -110,44 +110,9 @@ static int64_t now_ms(void)
 
 /* ---- findings ---------------------------------------------------------------------- */
 
-/* The id hashes what identifies a finding independently of how the image was stored. */
-static void finding_id(lc_finding *f, const char *det)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char pos[64];
-	EVP_MD_CTX *h = EVP_MD_CTX_new();
-	snprintf(pos, sizeof(pos), "%lld:%lld", (long long)f->line, (long long)f->offset);
-	const char *parts[] = {det, f->rule_id, f->layer_diff_id, f->path, pos,
-			       lc__source_kind_name(f->source)};
-	if (h && EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
-		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-			const char *p = parts[i] ? parts[i] : "";
-			EVP_DigestUpdate(h, p, strlen(p) + 1);
-		}
-		EVP_DigestFinal_ex(h, md, &mdlen);
-	}
-	EVP_MD_CTX_free(h);
-	for (size_t i = 0; i < 16; i++)
-		snprintf(f->id + 2 * i, 3, "%02x", i < mdlen ? md[i] : 0);
-}
-
 static char *dup_or_null(const char *s)
 {
 	return s ? strdup(s) : NULL;
-}
-
-static void finding_free(lc_finding *f)
-{
-	free(f->detector);
-	free(f->rule_id);
-	free(f->title);
-	free(f->description);
-	free(f->layer_diff_id);
-	free(f->path);
-	free(f->evidence);
-	free(f->remediation);
-	json_decref(f->details);
 }
 
 static lc_source_kind pseudo_source(const lc_entry *e)
@@ -193,7 +158,7 @@ lc_code lc__emit(lc_emitter *em, const lc_finding_in *in)
 		rc = LC_EINTERNAL;
 		goto out;
 	}
-	finding_id(&f, det->name);
+	lc__finding_id(&f);
 
 	pthread_mutex_lock(&sc->lock);
 	if ((int64_t)r->nfindings >= lc__limit(sc->ctx, LC_LIM_FINDINGS)) {
@@ -217,7 +182,7 @@ lc_code lc__emit(lc_emitter *em, const lc_finding_in *in)
 	pthread_mutex_unlock(&sc->lock);
 out:
 	if (f.detector || f.details || f.rule_id)
-		finding_free(&f);
+		lc__finding_release(&f);
 	else if (in->details && rc)
 		json_decref(in->details);
 	return rc;
@@ -302,7 +267,7 @@ static void findings_finish(lc_run *sc)
 	size_t w = 0;
 	for (size_t i = 0; i < r->nfindings; i++) {
 		if (w > 0 && strcmp(r->findings[w - 1].id, r->findings[i].id) == 0) {
-			finding_free(&r->findings[i]);
+			lc__finding_release(&r->findings[i]);
 			continue;
 		}
 		r->findings[w++] = r->findings[i];
@@ -1426,7 +1391,7 @@ join:
 		size_t keep = sc.rep->nfindings, added = redaction_pass(&sc);
 		sc.rep->image = image_json(&sc);
 		for (size_t k = keep; k < keep + added; k++)
-			finding_free(&sc.rep->findings[k]);
+			lc__finding_release(&sc.rep->findings[k]);
 		sc.rep->nfindings = keep;
 	} else {
 		sc.rep->image = image_json(&sc);

@@ -10,55 +10,12 @@
 #include <string.h>
 #include <stdarg.h>
 
-/* snprintf whose truncation is intended: every text here is cut at its buffer's
- * ceiling rather than grown. */
-static void sfmt(char *buf, size_t sz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void sfmt(char *buf, size_t sz, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sz, fmt, ap);
-	va_end(ap);
-}
-
 typedef struct check_state {
 	lc_report *rep;
 	const char *ref; /* as the user gave it */
 	lc_code rc;
 } check_state;
 
-/* Stable id: what the finding is about, never when or how it was asked. */
-static void finding_id(lc_finding *f)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	const char *parts[] = {"name", f->rule_id, f->path, "name"};
-	EVP_MD_CTX *h = EVP_MD_CTX_new();
-
-	if (h && EVP_DigestInit_ex(h, EVP_sha256(), NULL)) {
-		for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
-			const char *p = parts[i] ? parts[i] : "";
-			EVP_DigestUpdate(h, p, strlen(p) + 1);
-		}
-		EVP_DigestFinal_ex(h, md, &mdlen);
-	}
-	EVP_MD_CTX_free(h);
-	for (size_t i = 0; i < 16; i++)
-		sfmt(f->id + 2 * i, 3, "%02x", i < mdlen ? md[i] : 0);
-}
-
-static void finding_release(lc_finding *f)
-{
-	free(f->detector);
-	free(f->rule_id);
-	free(f->title);
-	free(f->description);
-	free(f->path);
-	free(f->evidence);
-	free(f->remediation);
-	if (f->details)
-		json_decref(f->details);
-}
 
 /* The details every name finding carries, for programs reading the JSON. */
 json_t *lc__name_details(const lc_nameref *r, const lc_name_verdict *v, const char *name)
@@ -112,11 +69,11 @@ static lc_code on_verdict(void *ud, const lc_nameref *r, const lc_name_verdict *
 		rc = LC_EINTERNAL;
 		goto out;
 	}
-	finding_id(&f);
+	lc__finding_id(&f);
 	rep->findings[rep->nfindings++] = f;
 	memset(&f, 0, sizeof(f));
 out:
-	finding_release(&f);
+	lc__finding_release(&f);
 	return rc;
 }
 

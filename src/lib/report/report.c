@@ -272,26 +272,12 @@ out:
 	return r;
 }
 
-static void finding_release(lc_finding *f)
-{
-	free(f->detector);
-	free(f->rule_id);
-	free(f->title);
-	free(f->description);
-	free(f->layer_diff_id);
-	free(f->path);
-	free(f->evidence);
-	free(f->remediation);
-	if (f->details)
-		json_decref(f->details);
-}
-
 void lc_report_free(lc_report *r)
 {
 	if (!report_ok(r))
 		return;
 	for (size_t i = 0; i < r->nfindings; i++)
-		finding_release(&r->findings[i]);
+		lc__finding_release(&r->findings[i]);
 	free(r->findings);
 	lc__diag_list_free(&r->warnings);
 	lc__diag_list_free(&r->errors);
