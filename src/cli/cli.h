@@ -91,5 +91,8 @@ int cli_run_scan(const cli_args *a, unsigned scan_flags, unsigned out_flags);
 
 /* Minimal JSON string writer for the listings (detectors, limits). */
 void cli_json_str(FILE *out, const char *s);
+/* detectors/limits: parse, pick table or json, write to --output. */
+int cli_run_listing(int argc, char **argv, const char *cmd, void (*table)(FILE *),
+		    void (*json)(FILE *));
 
 #endif

@@ -38,38 +38,5 @@ static void write_json(FILE *out)
 
 int cli_cmd_limits(int argc, char **argv)
 {
-	cli_args a;
-	cli_out o;
-	int rc;
-	bool json = false;
-
-	rc = cli_parse(argc, argv, CLI_O_OUTPUT, &a);
-	if (rc != LC_OK)
-		goto out;
-	if (a.help) {
-		cli_command_help("limits", stdout);
-		goto out;
-	}
-	if (a.npos > 0) {
-		cli_err("limits: takes no arguments");
-		rc = LC_EUSAGE;
-		goto out;
-	}
-	if (a.format && strcasecmp(a.format, "json") == 0) {
-		json = true;
-	} else if (a.format && strcasecmp(a.format, "table") != 0) {
-		cli_err("limits: unknown format '%s' (table, json)", a.format);
-		rc = LC_EUSAGE;
-		goto out;
-	}
-	rc = cli_out_open(&o, a.output);
-	if (rc != LC_OK)
-		goto out;
-	if (json)
-		write_json(o.f);
-	else
-		write_table(o.f);
-	rc = cli_out_commit(&o);
-out:
-	return rc;
+	return cli_run_listing(argc, argv, "limits", write_table, write_json);
 }

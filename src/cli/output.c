@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -218,4 +219,41 @@ bool cli_out_color(const cli_out *o)
 {
 	const char *nc = getenv("NO_COLOR");
 	return o->f == stdout && !o->tmp && isatty(STDOUT_FILENO) && !(nc && *nc);
+}
+
+/* `detectors`, `limits`: commands that print a fixed table, as a table or JSON. */
+int cli_run_listing(int argc, char **argv, const char *cmd, void (*table)(FILE *),
+		    void (*json)(FILE *))
+{
+	cli_args a;
+	cli_out o;
+	int rc;
+	bool as_json = false;
+
+	rc = cli_parse(argc, argv, CLI_O_OUTPUT, &a);
+	if (rc != LC_OK)
+		goto out;
+	if (a.help) {
+		cli_command_help(cmd, stdout);
+		goto out;
+	}
+	if (a.npos > 0) {
+		cli_err("%s: takes no arguments", cmd);
+		rc = LC_EUSAGE;
+		goto out;
+	}
+	if (a.format && strcasecmp(a.format, "json") == 0) {
+		as_json = true;
+	} else if (a.format && strcasecmp(a.format, "table") != 0) {
+		cli_err("%s: unknown format '%s' (table, json)", cmd, a.format);
+		rc = LC_EUSAGE;
+		goto out;
+	}
+	rc = cli_out_open(&o, a.output);
+	if (rc != LC_OK)
+		goto out;
+	(as_json ? json : table)(o.f);
+	rc = cli_out_commit(&o);
+out:
+	return rc;
 }
