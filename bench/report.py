@@ -271,12 +271,16 @@ def main():
         w('')
         w('Debian minbase root directory (%.0f MB), secrets only, side by side:' % (b / 1e6))
         w('')
-        w('| contender | runs | wall s | CPU s | MB/s per core | peak RSS MB |')
-        w('|---|---|---|---|---|---|')
+        w('| contender | runs | wall s | CPU s | MB/s per core | peak RSS MB | exit |')
+        w('|---|---|---|---|---|---|---|')
         for k in dr:
             s = st[k]
-            w('| %s | %d | %s | %s | %.0f | %.0f |' % (k[1], s.n, fmt_s(s.wall), fmt_s(s.cpu),
-                                                      b / 1e6 / s.cpu if s.cpu else 0, s.rss))
+            rc = ','.join(map(str, s.rcs))
+            if 124 in s.rcs:
+                rc += ' (timed out: did not finish; MB/s is an upper bound)'
+            w('| %s | %d | %s | %s | %s%.0f | %.0f | %s |' % (
+                k[1], s.n, fmt_s(s.wall), fmt_s(s.cpu), '< ' if 124 in s.rcs else '',
+                b / 1e6 / s.cpu if s.cpu else 0, s.rss, rc))
     # targets
     w('')
     w('### Targets (issue 6)')
