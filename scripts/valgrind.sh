@@ -16,13 +16,16 @@
 # $bdir/valgrind.tap); exits 1 when any failed.
 #   scripts/valgrind.sh            (VALGRIND_BUILD=dir to build elsewhere)
 #   scripts/valgrind.sh --quick    (unit tests and CLI scans only, no corpus replays)
+#   scripts/valgrind.sh --replays  (the corpus replays only)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 src=$(pwd)
 bdir=${VALGRIND_BUILD:-build-valgrind}
 case $bdir in /*) ;; *) bdir="$src/$bdir" ;; esac
 quick=0
+replays_only=0
 [ "${1:-}" = "--quick" ] && quick=1
+[ "${1:-}" = "--replays" ] && replays_only=1
 
 if ! command -v valgrind >/dev/null; then
 	echo "1..0 # SKIP valgrind is not installed"
@@ -81,6 +84,7 @@ skip() {
 	echo "ok $n - valgrind $1 # SKIP $2"
 }
 
+if [ $replays_only -eq 0 ]; then
 # 1. C unit tests (TAP programs: exit 0 only). cache_speed (timing) and cache_concurrent
 #    (minutes under valgrind's one-thread-at-a-time scheduler) stay with the ordinary
 #    and ASan suites.
@@ -160,6 +164,8 @@ else
 	sed -e 's/^/#   /' "$work/img.log" | tail -20
 	failed=$((failed + 1))
 fi
+
+fi # replays_only
 
 # 3. Every fuzz corpus and every kept crash, replayed once (the replay_* programs).
 if [ $quick -eq 0 ]; then
