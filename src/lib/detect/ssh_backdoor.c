@@ -69,7 +69,7 @@ static void owner_of(const char *path, char *out, size_t outsz)
 	const char *p;
 	if (!strncmp(path, "root/", 5)) {
 		snprintf(out, outsz, "root");
-	} else if (!strncmp(path, "home/", 5) && (p = strchr(path + 5, '/'))) {
+	} else if (!strncmp(path, "home/", 5) && (p = strchr(strchr(path, '/') + 1, '/'))) {
 		snprintf(out, outsz, "%.*s", (int)(p - path - 5), path + 5);
 	} else if (!strncmp(path, "etc/ssh/authorized_keys/", 24)) {
 		snprintf(out, outsz, "%s", path + 24);

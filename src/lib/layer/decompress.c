@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdarg.h>
 #include <string.h>
 #include <zstd.h>
 
@@ -58,10 +59,16 @@ typedef struct codec_ops {
 	int (*read)(lc_layer_reader *r, uint8_t *out, size_t cap, size_t *got);
 } codec_ops;
 
-static void set_err(lc_layer_reader *r, const char *code, const char *fmt, const char *arg)
+/* Messages are cut at the buffer's size on purpose (vsnprintf: no truncation warning). */
+static void set_err(lc_layer_reader *r, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void set_err(lc_layer_reader *r, const char *code, const char *fmt, ...)
 {
+	va_list ap;
 	snprintf(r->errcode, sizeof(r->errcode), "%s", code);
-	snprintf(r->errmsg, sizeof(r->errmsg), fmt, arg);
+	va_start(ap, fmt);
+	vsnprintf(r->errmsg, sizeof(r->errmsg), fmt, ap);
+	va_end(ap);
 }
 
 /* Compacts the unconsumed input to the front and reads more: 1 new bytes, 0 at the end

@@ -22,17 +22,23 @@ static bool docker_archive_probe(const char *path)
 	return lc__tar_probe(path, names, 1) & 1u;
 }
 
+static bool has_prefix(const char *s, const char *pre)
+{
+	return strncmp(s, pre, strlen(pre)) == 0;
+}
+
 /* "docker.io/library/foo" and "foo:latest" name the same image. */
 static void norm_ref(const char *in, char *out, size_t n)
 {
 	const char *slash, *p = in;
 
-	if (!strncmp(p, "docker.io/", 10))
-		p += 10;
-	else if (!strncmp(p, "index.docker.io/", 16))
-		p += 16;
-	if (!strncmp(p, "library/", 8) && !strchr(p + 8, '/'))
-		p += 8;
+	if (has_prefix(p, "docker.io/"))
+		p += strlen("docker.io/");
+	else if (has_prefix(p, "index.docker.io/"))
+		p += strlen("index.docker.io/");
+	/* "library/NAME" with no further slash: the last slash is the prefix's own */
+	if (has_prefix(p, "library/") && strrchr(p, '/') == p + strlen("library/") - 1)
+		p += strlen("library/");
 	slash = strrchr(p, '/');
 	if (strchr(slash ? slash : p, ':') || strchr(p, '@'))
 		snprintf(out, n, "%s", p);
