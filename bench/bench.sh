@@ -85,7 +85,7 @@ runs_for() { # image -> number of runs
 	if [ "$mb" -ge 3000 ]; then echo $((RUNS < 3 ? RUNS : 3)); else echo "$RUNS"; fi
 }
 
-content_mb() { cat "$DATA/$1/.content_bytes" 2>/dev/null | awk '{printf "%d", $1 / 1e6}' || echo 0; }
+content_mb() { cat "$DATA/$1/.content_bytes" 2>/dev/null | awk '{printf "%.0f", $1 / 1e6}' || echo 0; }
 
 layer_blobs() { # OCI layout -> its layer blob paths, in order
 	$PY - "$1" <<'PY'
@@ -141,7 +141,7 @@ make_image() {
 	fi
 	# uncompressed tar bytes (sum of the diff streams) = the content every contender reads
 	bench_build_floor
-	"$DATA/floor" $(layer_blobs "$d") | awk '{s += $4} END {print s}' >"$d/.content_bytes"
+	"$DATA/floor" $(layer_blobs "$d") | awk '{s += $4} END {printf "%.0f\n", s}' >"$d/.content_bytes"
 	touch "$d/.complete"
 }
 
