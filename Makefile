@@ -74,10 +74,12 @@ check-asan: build-asan
 	meson test -C $(BUILD_ASAN) $(MESON_TEST_ARGS) --timeout-multiplier 3
 
 # --- fuzz -------------------------------------------------------------------------------
-# libFuzzer harnesses live in fuzz/ (meson option -Dfuzz=true, clang). The fuzz owner fills
-# this target in: build them in build-fuzz/ and run each for a bounded time.
+# libFuzzer harnesses live in fuzz/ (meson option -Dfuzz=true, clang): built in build-fuzz/
+# and each run for FUZZ_SECONDS (default 60). `make check` replays their corpora and every
+# kept crash (fuzz/regressions/) in both suites; fuzz/README.md records the runs.
+FUZZ_SECONDS ?= 60
 fuzz: deps-check
-	@echo "make fuzz: no fuzz harnesses yet (see fuzz/)"
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 # --- bench ------------------------------------------------------------------------------
 bench: deps-check
