@@ -78,6 +78,7 @@ def main(argv):
     with open(os.path.join(HERE, 'image.json')) as f:
         spec = json.load(f)
     img = imgwriter.Image([build_layer(l) for l in spec['layers']], config=spec['config'])
+    img.annotations = spec.get('annotations')  # names the image carries (base.name ...)
     if os.path.exists(out):
         shutil.rmtree(out)
     info = img.write_oci(out, tag=spec.get('tag', 'latest'))
