@@ -261,6 +261,28 @@ def main():
         w('```')
         w(open(sp).read().rstrip())
         w('```')
+    ss = [k for k in order if k[0] == 'secrets-subset']
+    if ss:
+        b = 0
+        try:
+            b = int(open(os.path.join(a.data, 'secrets-subset.bytes')).read())
+        except (OSError, ValueError):
+            pass
+        w('')
+        w('secretlint against laocoon on the first 200 files of the corpus (%.1f MB), from inside'
+          ' the directory (secretlint lints only below its working directory):' % (b / 1e6))
+        w('')
+        w('| contender | runs | wall s | CPU s | MB/s per core | peak RSS MB |')
+        w('|---|---|---|---|---|---|')
+        for k in ss:
+            s_ = st[k]
+            w('| %s | %d | %s | %s | %.0f | %.0f |' % (k[1], s_.n, fmt_s(s_.wall), fmt_s(s_.cpu),
+                                                      b / 1e6 / s_.cpu if s_.cpu else 0, s_.rss))
+        p = os.path.join(a.data, 'secrets-subset.txt')
+        if os.path.exists(p):
+            w('')
+            for line in open(p).read().splitlines():
+                w('- ' + line)
     dr = [k for k in order if k[0] == 'debian-root']
     if dr:
         b = 0
