@@ -85,8 +85,11 @@ def main(argv):
     print('demo image: oci:%s (manifest %s, %d layers)' % (out, info.manifest_digest,
                                                           len(info.layers)))
     rest = argv[1:]
-    for opt, writer in (('--docker-archive', lambda p: img.write_docker_archive(
-            p, ['laocoon-demo:latest'])), ('--oci-archive', img.write_oci_archive)):
+    # the docker archive carries the same lookalike name, as its RepoTag
+    tag = (spec.get('annotations') or {}).get('org.opencontainers.image.base.name',
+                                              'laocoon-demo:latest')
+    for opt, writer in (('--docker-archive', lambda p: img.write_docker_archive(p, [tag])),
+                        ('--oci-archive', img.write_oci_archive)):
         if opt in rest:
             p = rest[rest.index(opt) + 1]
             writer(p)
