@@ -200,7 +200,7 @@ def main():
         w('')
         w('#### %s (%.0f MB content, %d layers)' % (img, i['content'] / 1e6, i['layers']))
         w('')
-        w('| contender | threads | runs | wall s | CPU s | peak RSS MB | × floor | CPU × floor | MB/s | load |')
+        w('| contender | threads | runs | wall s | CPU s | peak RSS MiB | × floor | CPU × floor | MB/s | load |')
         w('|---|---|---|---|---|---|---|---|---|---|')
         for key in order:
             if key[0] != img:
@@ -272,7 +272,7 @@ def main():
         w('secretlint against laocoon on the first 200 files of the corpus (%.1f MB), from inside'
           ' the directory (secretlint lints only below its working directory):' % (b / 1e6))
         w('')
-        w('| contender | runs | wall s | CPU s | MB/s per core | peak RSS MB |')
+        w('| contender | runs | wall s | CPU s | MB/s per core | peak RSS MiB |')
         w('|---|---|---|---|---|---|')
         for k in ss:
             s_ = st[k]
@@ -293,7 +293,7 @@ def main():
         w('')
         w('Debian minbase root directory (%.0f MB), secrets only, side by side:' % (b / 1e6))
         w('')
-        w('| contender | runs | wall s | CPU s | MB/s per core | peak RSS MB | exit |')
+        w('| contender | runs | wall s | CPU s | MB/s per core | peak RSS MiB | exit |')
         w('|---|---|---|---|---|---|---|')
         for k in dr:
             s = st[k]
@@ -330,7 +330,7 @@ def main():
                 img, 100 * t['warm'], 'yes' if t['warm'] <= 0.05 else 'no'))
     for img, t in targets.items():
         if 'rss' in t and (img.endswith('5G') or infos[img]['content'] > 3e9):
-            w('| peak RSS <= 256 MB on the 5 GB image | %s | %.0f MB | %s |' % (
+            w('| peak RSS <= 256 MB on the 5 GB image | %s | %.0f MiB | %s |' % (
                 img, t['rss'], 'yes' if t['rss'] <= 256 else 'no'))
     for img, t in targets.items():
         if 'peers' in t:
