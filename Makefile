@@ -19,7 +19,7 @@ export ASAN_OPTIONS ?= detect_leaks=1:abort_on_error=0:strict_string_checks=1:ex
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1:exitcode=87
 export LSAN_OPTIONS ?= exitcode=88
 
-.PHONY: all deps deps-check build demo check check-gcc check-asan build-asan fixtures \
+.PHONY: all deps deps-check build demo check check-gcc check-asan check-valgrind build-asan fixtures \
 	bench fuzz clean
 
 all: build
@@ -53,6 +53,7 @@ check: deps-check
 	@rc=0; \
 	$(MAKE) check-gcc || rc=1; \
 	$(MAKE) check-asan || rc=1; \
+	$(MAKE) check-valgrind || rc=1; \
 	exit $$rc
 
 # The cached Debian rootfs some tests scan (built once, outside the repo; needs root).
@@ -63,6 +64,11 @@ fixtures:
 
 check-gcc: build
 	meson test -C $(BUILD) $(MESON_TEST_ARGS)
+
+# The core tests (unit tests, CLI scans, corpus replays) under valgrind, zero errors
+# (scripts/valgrind.sh; TAP in build-valgrind/valgrind.tap, which .ci/run counts).
+check-valgrind:
+	scripts/valgrind.sh
 
 $(BUILD_ASAN)/build.ninja:
 	CC=clang meson setup $(BUILD_ASAN) -Db_sanitize=address,undefined -Db_lundef=false
@@ -87,4 +93,4 @@ bench: deps-check
 	bench/run.sh
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz
+	rm -rf $(BUILD) $(BUILD_ASAN) build-fuzz build-valgrind
