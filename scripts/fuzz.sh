@@ -11,9 +11,11 @@ secs=${FUZZ_SECONDS:-60}
 bdir=${FUZZ_BUILD:-build-fuzz}
 if [ ! -f "$bdir/build.ninja" ]; then
 	CC=clang meson setup "$bdir" -Dfuzz=true -Dtests=false -Db_sanitize=address,undefined \
-		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link >/dev/null || exit 1
+		-Db_lundef=false -Dc_args=-fsanitize=fuzzer-no-link </dev/null >/dev/null || exit 1
 fi
-ninja -C "$bdir" >/dev/null || exit 1
+# stdin from /dev/null: meson runs the compiler on stdin ("cc -E -"), and an odd stdin
+# (a pipe from a job runner) made it read megabytes and fail
+ninja -C "$bdir" </dev/null >/dev/null || exit 1
 names=("$@")
 if [ ${#names[@]} -eq 0 ]; then
 	for f in fuzz/fuzz_*.c; do n=${f#fuzz/fuzz_}; names+=("${n%.c}"); done
