@@ -29,7 +29,7 @@
 #   BENCH_DATA   data directory (default /var/tmp/laocoon-bench)
 #   BENCH_IMAGES images to measure (default "syn-100M syn-1G debian syn-5G")
 #   BENCH_RUNS   runs per measurement (default 5; images of 3 GB and more get 3)
-#   BENCH_PEERS_MAX  largest image (MB of content) the peers run on (default 1100: clamscan
+#   BENCH_PEERS_MAX  largest image (MB of content) the peers run on (default 1300: clamscan
 #                runs at a few MB/s, so it does not get the 5 GB image)
 #   BENCH_PEER_RUNS  runs of the peers (yara, clamscan) on images over 500 MB (default 3)
 #   BENCH_DETECTORS_MAX  largest image (MB) on which each detector is timed alone (default 300)
@@ -47,7 +47,7 @@ case "$LAOCOON" in /*) ;; *) LAOCOON="$SRC/$LAOCOON" ;; esac
 DATA="${BENCH_DATA:-/var/tmp/laocoon-bench}"
 IMAGES="${BENCH_IMAGES:-syn-100M syn-1G debian syn-5G}"
 RUNS="${BENCH_RUNS:-5}"
-PEERS_MAX="${BENCH_PEERS_MAX:-1100}"
+PEERS_MAX="${BENCH_PEERS_MAX:-1300}"
 SECRETS_MB="${BENCH_SECRETS_MB:-1000}"
 PEER_RUNS="${BENCH_PEER_RUNS:-3}"
 DET_MAX="${BENCH_DETECTORS_MAX:-300}"

@@ -365,7 +365,7 @@ def main():
     fp = os.path.join(a.data, 'foundation.md')
     if os.path.exists(fp):
         w('')
-        w('### Issue 2 foundation benchmark (bench/run.sh, called by bench.sh foundation)')
+        w('### Issue 2 foundation benchmark (bench/run.sh; the run below was copied in from its last run, `bench.sh foundation` reruns it)')
         w('')
         for line in open(fp).read().splitlines()[1:]:
             w(line)
