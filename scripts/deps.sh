@@ -2,7 +2,8 @@
 # deps.sh - make sure the Debian packages laocoon needs are installed.
 #
 #   scripts/deps.sh build   what building needs (make build, make demo)
-#   scripts/deps.sh check   that, plus the test and benchmark tools (make check, make bench)
+#   scripts/deps.sh check   that, plus the test tools (make check, make fuzz)
+#   scripts/deps.sh bench   that, plus the peers measured side by side (make bench)
 #
 # As root: `apt-get update` (only when something is missing) and `apt-get install -y` the
 # missing packages. Not root: print the exact install command and exit 1.
@@ -20,11 +21,16 @@ CHECK_PKGS=(clang libclang-rt-14-dev skopeo umoci debootstrap debian-archive-key
 	# benchmark: igzip (isal) and the yara CLI to compare against
 	isal yara)
 
+# Benchmark peers and helpers (bench/bench.sh): clamscan, cpio, hyperfine. secretlint runs
+# on the machine's Node.js 20 and npm (Debian's npm conflicts with it, so not listed).
+BENCH_PKGS=(clamav cpio hyperfine)
+
 mode="${1:-build}"
 case "$mode" in
 build) want=("${BUILD_PKGS[@]}") ;;
 check) want=("${BUILD_PKGS[@]}" "${CHECK_PKGS[@]}") ;;
-*) echo "usage: $0 build|check" >&2; exit 2 ;;
+bench) want=("${BUILD_PKGS[@]}" "${CHECK_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
+*) echo "usage: $0 build|check|bench" >&2; exit 2 ;;
 esac
 
 installed() {

@@ -244,15 +244,17 @@ static int db_prepare(sqlite3 *db)
 
 static void unlink_db(const char *path)
 {
+	static const char *const sides[] = {"-wal", "-shm", "-journal"};
 	char side[4200];
+	size_t n = strlen(path);
 
 	unlink(path);
-	snprintf(side, sizeof(side), "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-shm", path);
-	unlink(side);
-	snprintf(side, sizeof(side), "%s-journal", path);
-	unlink(side);
+	/* A path too long for the buffer has no side files we could have made. */
+	for (size_t i = 0; i < 3 && n + strlen(sides[i]) < sizeof(side); i++) {
+		memcpy(side, path, n);
+		memcpy(side + n, sides[i], strlen(sides[i]) + 1);
+		unlink(side);
+	}
 }
 
 static int db_open_file(const char *path, sqlite3 **out)
