@@ -815,6 +815,9 @@ void lc__keccak256(const uint8_t *in, size_t len, uint8_t out[32]);
 bool lc__is_base64_char(int ch);
 /* Bytes written (at most cap), or (size_t)-1 on a character outside the alphabet. */
 size_t lc__base64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
+/* Whole-value decoding (PEM, SSH keys, auths): bytes written, or -1 (foreign character,
+ * out too small); whitespace skipped when skip_ws. */
+long lc__base64_decode_all(const char *in, size_t len, uint8_t *out, size_t cap, bool skip_ws);
 /* The characters of base64(P + s) that depend only on s, for a prefix of shift bytes. */
 size_t lc__base64_core(const char *s, size_t shift, char *out, size_t cap);
 

@@ -53,32 +53,6 @@ static bool ends_with(const char *s, const char *suf)
 	return a >= b && strcmp(s + a - b, suf) == 0;
 }
 
-/* Base64 (standard alphabet), whitespace skipped; returns bytes written or -1. */
-static long b64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
-{
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = in[i];
-		const char *p;
-		if (c == '=' || c == '\n' || c == '\r' || c == ' ' || c == '\t')
-			continue;
-		if (!c || !(p = strchr(tbl, c)))
-			return -1;
-		acc = (acc << 6) | (uint32_t)(p - tbl);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n >= cap)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return (long)n;
-}
-
 /* Placeholders in credential files: ${VAR}, <token>, xxxx, empty. */
 static bool placeholder(const char *v, size_t n)
 {
@@ -227,7 +201,7 @@ static lc_code check_private_keys(lc_emitter *em, const char *buf, size_t len)
 			/* openssh-key-v1\0, then string ciphername: "none" = no passphrase */
 			uint8_t raw[96];
 			size_t take = blen > 120 ? 120 : blen;
-			long got = b64_decode(body, take, raw, sizeof(raw));
+			long got = lc__base64_decode_all(body, take, raw, sizeof(raw), true);
 			kind = "OpenSSH";
 			if (got >= 19 && memcmp(raw, "openssh-key-v1", 15) == 0) {
 				uint32_t cl = (uint32_t)raw[15] << 24 | (uint32_t)raw[16] << 16 |
@@ -346,7 +320,7 @@ static lc_code check_docker_auths(lc_emitter *em, const char *buf, size_t len)
 			break;
 		if (auth && *auth) {
 			uint8_t dec[1024];
-			long dl = b64_decode(auth, strlen(auth), dec, sizeof(dec) - 1);
+			long dl = lc__base64_decode_all(auth, strlen(auth), dec, sizeof(dec) - 1, true);
 			const char *colon;
 			if (dl <= 0)
 				continue;

@@ -25,30 +25,6 @@ static const char *const key_types[] = {
 	"sk-ecdsa-sha2-nistp256@openssh.com", "ssh-rsa-cert-v01@openssh.com",
 	"ssh-ed25519-cert-v01@openssh.com", "ecdsa-sha2-nistp256-cert-v01@openssh.com", NULL};
 
-static long b64_decode(const char *in, size_t len, uint8_t *out, size_t cap)
-{
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	uint32_t acc = 0;
-	int bits = 0;
-	size_t n = 0;
-	for (size_t i = 0; i < len; i++) {
-		const char *p;
-		if (in[i] == '=')
-			break;
-		if (!in[i] || !(p = strchr(tbl, in[i])))
-			return -1;
-		acc = (acc << 6) | (uint32_t)(p - tbl);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n >= cap)
-				return -1;
-			out[n++] = (uint8_t)(acc >> bits);
-		}
-	}
-	return (long)n;
-}
-
 /* "SHA256:" + unpadded base64 of SHA-256(blob), as ssh-keygen prints it. */
 static void fingerprint(const uint8_t *blob, size_t len, char *out, size_t outsz)
 {
@@ -151,7 +127,7 @@ static lc_code ak_on_file(void *shared, void *worker, lc_emitter *em, const lc_e
 		const char *b64 = s;
 		while (s < le && !isspace((unsigned char)*s))
 			s++;
-		long bl = b64_decode(b64, (size_t)(s - b64), blob, AK_MAX_BLOB);
+		long bl = lc__base64_decode_all(b64, (size_t)(s - b64), blob, AK_MAX_BLOB, false);
 		if (bl < 8)
 			continue;
 		while (s < le && isspace((unsigned char)*s))
