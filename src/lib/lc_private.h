@@ -201,6 +201,8 @@ typedef struct lc_source_ops {
 
 extern const lc_source_ops *const lc__sources[]; /* NULL-terminated */
 
+/* The layer history step h made, or -1 (an empty_layer step, or no such layer). */
+int lc__history_layer(const lc_image *img, size_t h);
 /* Fill img->config/history from the parsed config JSON (shared by all sources). */
 lc_code lc__config_parse(lc_image *img, json_t *config);
 /* Bounded JSON parse of a document: size and depth limits from ctx; names `what` in errors. */

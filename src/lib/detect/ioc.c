@@ -420,10 +420,7 @@ static lc_code on_image(void *shared, lc_emitter *em, const lc_view *v)
 	}
 	for (size_t i = 0; i < img->nhistory && !rc; i++) {
 		char path[32];
-		int layer = -1;
-		for (size_t l = 0; l < img->nlayers; l++)
-			if (img->layers[l].history == (int)i)
-				layer = (int)l;
+		int layer = lc__history_layer(img, i);
 		snprintf(path, sizeof path, "history[%zu]", i);
 		rc = scan_cfg_text(set, em, img->history[i].created_by, LC_SRC_HISTORY, path, layer);
 	}

@@ -382,14 +382,6 @@ static lc_code scan_string(const sec_shared *sh, lc_secret_scratch *s, lc_emitte
 	return c.err;
 }
 
-static int layer_of_history(const lc_image *img, size_t h)
-{
-	for (size_t i = 0; i < img->nlayers; i++)
-		if (img->layers[i].history == (int)h)
-			return (int)i;
-	return -1;
-}
-
 static lc_code sec_on_image(void *shared, lc_emitter *em, const lc_view *v)
 {
 	sec_shared *sh = shared;
@@ -428,7 +420,7 @@ static lc_code sec_on_image(void *shared, lc_emitter *em, const lc_view *v)
 	}
 	for (size_t i = 0; i < img->nhistory && !rc; i++) {
 		snprintf(path, sizeof(path), "history[%zu]", i);
-		rc = scan_string(sh, s, em, LC_SRC_HISTORY, layer_of_history(img, i), path,
+		rc = scan_string(sh, s, em, LC_SRC_HISTORY, lc__history_layer(img, i), path,
 				 img->history[i].created_by);
 	}
 	for (size_t i = 0; img->config.cmd && img->config.cmd[i] && !rc; i++) {

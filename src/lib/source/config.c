@@ -192,3 +192,11 @@ done:
 out:
 	return rc;
 }
+
+int lc__history_layer(const lc_image *img, size_t h)
+{
+	for (size_t i = 0; i < img->nlayers; i++)
+		if (img->layers[i].history == (int)h)
+			return (int)i;
+	return -1;
+}
