@@ -241,8 +241,62 @@ const char *lc_ctx_get_option(const lc_ctx *ctx, const char *name)
 }
 
 /*
+ * Which detectors run, from --scanners; nothing is loaded. The cache fingerprint needs
+ * only this, so a warm rescan decides everything before any rule is compiled.
+ */
+lc_code lc__ctx_select(lc_ctx *ctx)
+{
+	lc_code rc = LC_OK;
+	size_t n = lc_detector_count();
+	char *list = NULL, *save = NULL;
+
+	/* Recomputed until loaded: options (and inspect's all-off table) may have changed. */
+	if (ctx->loaded)
+		return LC_OK;
+	free(ctx->det_enabled);
+	free(ctx->det_shared);
+	ctx->det_shared = calloc(n + 1, sizeof(void *));
+	ctx->det_enabled = calloc(n + 1, sizeof(bool));
+	if (!ctx->det_shared || !ctx->det_enabled) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto out;
+	}
+	if (!ctx->scanners || !*ctx->scanners) {
+		for (size_t i = 0; i < n; i++)
+			ctx->det_enabled[i] = true;
+		goto out;
+	}
+	list = strdup(ctx->scanners);
+	if (!list) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto out;
+	}
+	for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		while (*t == ' ')
+			t++;
+		size_t i = lc__detector_index(t);
+		if (i == (size_t)-1) {
+			rc = lc__fail(ctx, LC_EUSAGE, "unknown scanner '%s' (see `laocoon detectors`)",
+				      t);
+			goto out;
+		}
+		ctx->det_enabled[i] = true;
+	}
+out:
+	free(list);
+	if (rc) {
+		free(ctx->det_shared);
+		free(ctx->det_enabled);
+		ctx->det_shared = NULL;
+		ctx->det_enabled = NULL;
+	}
+	return rc;
+}
+
+/*
  * Load the enabled detectors once per context: their rules compile here (slow), and
- * the shared matcher is built from every pattern they registered.
+ * the shared matcher is built from every pattern they registered. The scan calls this
+ * only when some layer missed the cache or the image-level results are not cached.
  */
 lc_code lc__ctx_load(lc_ctx *ctx)
 {
@@ -250,35 +304,9 @@ lc_code lc__ctx_load(lc_ctx *ctx)
 	size_t n = lc_detector_count();
 	if (ctx->loaded)
 		return LC_OK;
-	ctx->det_shared = calloc(n + 1, sizeof(void *));
-	ctx->det_enabled = calloc(n + 1, sizeof(bool));
-	if (!ctx->det_shared || !ctx->det_enabled) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+	rc = lc__ctx_select(ctx);
+	if (rc)
 		goto out;
-	}
-	if (ctx->scanners && *ctx->scanners) {
-		char *list = strdup(ctx->scanners), *save = NULL;
-		if (!list) {
-			rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
-			goto out;
-		}
-		for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-			while (*t == ' ')
-				t++;
-			size_t i = lc__detector_index(t);
-			if (i == (size_t)-1) {
-				rc = lc__fail(ctx, LC_EUSAGE,
-					      "unknown scanner '%s' (see `laocoon detectors`)", t);
-				free(list);
-				goto out;
-			}
-			ctx->det_enabled[i] = true;
-		}
-		free(list);
-	} else {
-		for (size_t i = 0; i < n; i++)
-			ctx->det_enabled[i] = true;
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (!ctx->det_enabled[i] || !lc__detectors[i]->load)
 			continue;

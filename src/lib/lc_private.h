@@ -934,4 +934,12 @@ typedef void (*lc_source_warn_fn)(void *ud, const char *code, int layer, const c
 				  const char *msg);
 void lc__image_set_warn_hook(lc_image *img, lc_source_warn_fn fn, void *ud);
 
+/* ---- the warm path (scan.c, ctx.c, cache/) ---- */
+/* SHA-256 (hex) of every embedded data file, computed by scripts/embed.py at build
+ * time: the cache fingerprint covers the shipped data without reading it. */
+extern const char lc__embedded_digest[65];
+/* Resolve --scanners into ctx->det_enabled without loading anything (cheap; LC_EUSAGE
+ * for an unknown name). lc__ctx_load calls it too. */
+lc_code lc__ctx_select(lc_ctx *ctx);
+
 #endif

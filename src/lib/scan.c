@@ -60,6 +60,8 @@ struct lc_run {
 	lc_cache *cache;
 	char fingerprint[65];
 	bool *from_cache;           /* per layer: loaded from the cache, not walked */
+	char image_key[80];         /* "image:<hex>" of the image-level record, "" = none */
+	atomic_size_t next_cached;  /* the cache pass hands out layers like the readers */
 	lc_cache_blob_id *blob_ids; /* per layer: blob identity taken before the walk */
 	bool *blob_identified;
 };
@@ -805,20 +807,12 @@ static void worker_fini(worker *w)
 
 /* ---- the layer cache ---------------------------------------------------------------- */
 
-/* A layer seen before (same verified blob, same fingerprint) is loaded, not walked. */
-static bool cache_load_layer(lc_run *sc, size_t i)
+/* Move a record's findings into the report (caller holds sc->lock); what the findings
+ * bound refuses stays in cl and is freed with it. */
+static void append_cached_findings(lc_run *sc, lc_cache_layer *cl)
 {
-	lc_cache_layer cl = {0};
-	bool hit = false;
-	lc_layer_result *res = &sc->results[i];
-	if (lc__cache_try_layer(sc->cache, sc->img, i, sc->fingerprint, sc->idx, &cl, &hit) ||
-	    !hit) {
-		lc__cache_layer_free(&cl);
-		return false;
-	}
-	pthread_mutex_lock(&sc->lock);
-	for (size_t k = 0; k < cl.nfindings; k++) {
-		lc_report *r = sc->rep;
+	lc_report *r = sc->rep;
+	for (size_t k = 0; k < cl->nfindings; k++) {
 		if ((int64_t)r->nfindings >= lc__limit(sc->ctx, LC_LIM_FINDINGS)) {
 			sc->findings_capped = true;
 			break;
@@ -831,9 +825,24 @@ static bool cache_load_layer(lc_run *sc, size_t i)
 			r->findings = v;
 			r->capfindings = cap;
 		}
-		r->findings[r->nfindings++] = cl.findings[k];
-		memset(&cl.findings[k], 0, sizeof(cl.findings[k]));
+		r->findings[r->nfindings++] = cl->findings[k];
+		memset(&cl->findings[k], 0, sizeof(cl->findings[k]));
 	}
+}
+
+/* A layer seen before (same verified blob, same fingerprint) is loaded, not walked. */
+static bool cache_load_layer(lc_run *sc, size_t i)
+{
+	lc_cache_layer cl = {0};
+	bool hit = false;
+	lc_layer_result *res = &sc->results[i];
+	if (lc__cache_try_layer(sc->cache, sc->img, i, sc->fingerprint, sc->idx, &cl, &hit) ||
+	    !hit) {
+		lc__cache_layer_free(&cl);
+		return false;
+	}
+	pthread_mutex_lock(&sc->lock);
+	append_cached_findings(sc, &cl);
 	for (size_t k = 0; k < cl.warnings.n; k++)
 		lc__diag_add(&sc->rep->warnings, cl.warnings.v[k].code, (int)i, cl.warnings.v[k].path,
 			     "%s", cl.warnings.v[k].message);
@@ -907,6 +916,145 @@ static void cache_store_layers(lc_run *sc)
 	}
 }
 
+/* The cache pass: every layer the cache has is loaded before anything else, so a scan
+ * whose layers are all cached never loads a detector. One thread per layer as the
+ * readers do (records decode in parallel); no detector state is touched. */
+static void *cache_thread(void *arg)
+{
+	lc_run *sc = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&sc->next_cached, 1);
+		if (i >= sc->img->nlayers)
+			break;
+		lc__clear_error();
+		cache_load_layer(sc, i);
+	}
+	return NULL;
+}
+
+/* Returns how many layers are still to be walked. */
+static size_t cache_pass(lc_run *sc, size_t nthr)
+{
+	size_t n = sc->img->nlayers, launched = 0, left = 0;
+	pthread_t th[LC_MAX_DETECTORS];
+
+	if (sc->cache) {
+		if (nthr > n)
+			nthr = n;
+		if (nthr > LC_MAX_DETECTORS)
+			nthr = LC_MAX_DETECTORS;
+		/* this thread is one of them */
+		for (size_t t = 1; t < nthr; t++) {
+			if (pthread_create(&th[launched], NULL, cache_thread, sc) != 0)
+				break;
+			launched++;
+		}
+		cache_thread(sc);
+		for (size_t t = 0; t < launched; t++)
+			pthread_join(th[t], NULL);
+	}
+	for (size_t i = 0; i < n; i++)
+		left += !sc->from_cache[i];
+	return left;
+}
+
+/*
+ * The image-level record's key: everything the on_image hooks read besides the index
+ * and the captures (which the layers' diff_ids fix): the config (authenticated by its
+ * digest), the manifest's layer list, and the names the image goes by. The fingerprint
+ * column adds the engine, rules and options. "" when the image cannot be keyed.
+ */
+static void image_key(lc_run *sc)
+{
+	const lc_image *img = sc->img;
+	lc_cache_fp *fp = NULL;
+	char hex[65] = "";
+
+	sc->image_key[0] = 0;
+	if (!sc->cache || !img->config_digest || !sc->fingerprint[0])
+		goto out;
+	fp = lc__cache_fp_new();
+	if (!fp)
+		goto out;
+	lc__cache_fp_add_str(fp, "config", img->config_digest);
+	lc__cache_fp_add_str(fp, "manifest", img->manifest_digest);
+	lc__cache_fp_add_str(fp, "transport", img->transport);
+	lc__cache_fp_add_str(fp, "reference", img->reference);
+	lc__cache_fp_add_str(fp, "platform", img->platform);
+	lc__cache_fp_add_int(fp, "names", (int64_t)img->names.n);
+	for (size_t i = 0; i < img->names.n; i++)
+		lc__cache_fp_add_str(fp, "name", img->names.v[i]);
+	lc__cache_fp_add_int(fp, "layers", (int64_t)img->nlayers);
+	for (size_t i = 0; i < img->nlayers; i++) {
+		const lc_layer_desc *L = &img->layers[i];
+		if (!L->diff_id)
+			goto out; /* nothing verified to key on */
+		lc__cache_fp_add_str(fp, "digest", L->digest);
+		lc__cache_fp_add_str(fp, "diff_id", L->diff_id);
+		lc__cache_fp_add_str(fp, "media_type", L->media_type);
+		lc__cache_fp_add_int(fp, "size", L->size);
+		lc__cache_fp_add_int(fp, "history", L->history);
+	}
+	lc__cache_fp_final(fp, hex);
+	fp = NULL;
+	if (hex[0])
+		snprintf(sc->image_key, sizeof(sc->image_key), "image:%s", hex);
+out:
+	if (fp)
+		lc__cache_fp_final(fp, hex);
+}
+
+/* Every layer came from the cache: the image-level findings may too. */
+static bool image_from_cache(lc_run *sc)
+{
+	lc_cache_layer cl = {0};
+	bool hit = false, ok = false;
+
+	if (!sc->image_key[0] ||
+	    lc__cache_lookup(sc->cache, sc->image_key, sc->fingerprint, NULL, -1, &cl, &hit) ||
+	    !hit)
+		goto out;
+	for (size_t k = 0; k < cl.nfindings; k++) {
+		lc_finding *f = &cl.findings[k];
+		if (f->layer >= (int)sc->img->nlayers)
+			goto out; /* not this image's: recompute */
+		if (f->layer >= 0 && !(f->layer_diff_id = strdup(sc->img->layers[f->layer].diff_id)))
+			goto out;
+	}
+	for (size_t k = 0; k < cl.warnings.n; k++)
+		if (cl.warnings.v[k].layer >= (int)sc->img->nlayers)
+			goto out;
+	pthread_mutex_lock(&sc->lock);
+	append_cached_findings(sc, &cl);
+	for (size_t k = 0; k < cl.warnings.n; k++)
+		lc__diag_add(&sc->rep->warnings, cl.warnings.v[k].code, cl.warnings.v[k].layer,
+			     cl.warnings.v[k].path, "%s", cl.warnings.v[k].message);
+	pthread_mutex_unlock(&sc->lock);
+	ok = true;
+out:
+	lc__cache_layer_free(&cl);
+	return ok;
+}
+
+/* After the hooks ran on a complete scan: keep what they alone produced (findings from
+ * f0, warnings from w0). Evidence is redacted as in layer records (no show-secrets). */
+static void image_store(lc_run *sc, size_t f0, size_t w0)
+{
+	lc_report *r = sc->rep;
+	lc_cache_layer d = {.complete = true};
+
+	if (!sc->image_key[0] || sc->findings_capped || sc->mem_exceeded || sc->timed_out)
+		return;
+	d.findings = r->findings + f0;
+	d.nfindings = r->nfindings - f0;
+	/* Shallow: d.warnings borrows the report's entries and is never freed. */
+	d.warnings.v = r->warnings.v + w0;
+	d.warnings.n = r->warnings.n - w0;
+	if (lc__cache_store(sc->cache, sc->image_key, sc->fingerprint, NULL, -1, &d))
+		lc__diag_add(&r->warnings, "cache.store_failed", -1, NULL,
+			     "image-level results not cached: %s", lc__cache_errmsg(sc->cache));
+}
+
 static void scan_layer(worker *w, size_t i)
 {
 	lc_run *sc = w->sc;
@@ -914,10 +1062,10 @@ static void scan_layer(worker *w, size_t i)
 	lc_layer_result *res = &sc->results[i];
 	lc_code rc;
 
+	if (sc->from_cache[i])
+		return; /* settled by cache_pass, before any detector was loaded */
 	memset(res, 0, sizeof(*res));
 	lc__clear_error();
-	if (sc->cache && cache_load_layer(sc, i))
-		return;
 	if (sc->cache)
 		sc->blob_identified[i] = lc__cache_layer_identify(sc->img, i, &sc->blob_ids[i]);
 	rc = lc__layer_walk(sc->ctx, sc->img, i, &cb, res, &w->warnings, &w->errors);
@@ -963,6 +1111,8 @@ static void *reader_thread(void *arg)
 		size_t i = atomic_fetch_add(&sc->next_layer, 1);
 		if (i >= sc->img->nlayers)
 			break;
+		if (sc->from_cache[i])
+			continue;
 		if (atomic_load(&sc->stop)) {
 			sc->layer_rc[i] = LC_EINCOMPLETE;
 			pthread_mutex_lock(&sc->lock);
@@ -1243,7 +1393,8 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 			}
 		}
 	} else {
-		rc = lc__ctx_load(ctx);
+		/* Only which detectors run: loading them waits until something needs them. */
+		rc = lc__ctx_select(ctx);
 		if (rc)
 			goto fatal;
 	}
@@ -1290,10 +1441,23 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	 * two or more threads, small files go to a pool of --parallel scanners, so a single
 	 * large layer is scanned in parallel too. Findings do not depend on either number. */
 	size_t nthr = ctx->parallel > 0 ? (size_t)ctx->parallel : (size_t)cpu_count();
-	nthreads = nthr < img->nlayers ? nthr : (img->nlayers ? img->nlayers : 1);
-	sc.npool = nthr >= 2 ? nthr : 0;
-	workers = calloc(nthreads + sc.npool, sizeof(*workers));
-	threads = calloc(nthreads + sc.npool, sizeof(*threads));
+	/* Cached layers first. When all are, and the image-level results too, no detector
+	 * is loaded and no worker started: a warm rescan only stats blobs and reads rows. */
+	size_t to_walk = cache_pass(&sc, nthr);
+	bool image_cached = false;
+	if (!(flags & LC_SCAN_NO_DETECTORS)) {
+		image_key(&sc);
+		image_cached = to_walk == 0 && image_from_cache(&sc);
+		if (!image_cached) {
+			rc = lc__ctx_load(ctx);
+			if (rc)
+				goto fatal;
+		}
+	}
+	nthreads = nthr < to_walk ? nthr : to_walk;
+	sc.npool = nthr >= 2 && to_walk ? nthr : 0;
+	workers = calloc(nthreads + sc.npool + 1, sizeof(*workers));
+	threads = calloc(nthreads + sc.npool + 1, sizeof(*threads));
 	sc.pending = calloc(img->nlayers + 1, sizeof(*sc.pending));
 	if (!workers || !threads || !sc.pending) {
 		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
@@ -1314,7 +1478,9 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	}
 	if (npool_run == 0)
 		sc.npool = 0; /* no pool: readers scan everything themselves */
-	if (nthreads == 1) {
+	if (nthreads == 0) {
+		/* every layer came from the cache */
+	} else if (nthreads == 1) {
 		reader_thread(&workers[0]);
 	} else {
 		size_t launched = 0;
@@ -1358,8 +1524,10 @@ join:
 	if (sc.cache)
 		cache_store_layers(&sc);
 
-	/* Image-level hooks: config, history, names, and the merged view. */
-	{
+	/* Image-level hooks: config, history, names, and the merged view; from the cache
+	 * when every layer and the image were seen under this fingerprint. */
+	if (!image_cached) {
+		size_t f0 = sc.rep->nfindings, w0 = sc.rep->warnings.n, e0 = sc.rep->errors.n;
 		lc_view v = {img, sc.idx, &sc};
 		for (size_t i = 0; i < sc.ndet; i++) {
 			const lc_detector *d = lc__detectors[i];
@@ -1373,6 +1541,9 @@ join:
 				rc = worse(rc, r2);
 			}
 		}
+		if (sc.cache && !(flags & LC_SCAN_NO_DETECTORS) && rc == LC_OK &&
+		    sc.rep->errors.n == e0 && sc.rep->complete)
+			image_store(&sc, f0, w0);
 	}
 	for (size_t t = 0; t < started; t++)
 		worker_fini(&workers[t]);

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#define REC_MAGIC 0x4c434301u /* "LCC" + encoding revision, checked on decode */
+#define REC_MAGIC 0x4c434302u /* "LCC" + encoding revision, checked on decode */
 #define ZSTD_LEVEL 3          /* ~3x smaller than raw and fast enough that a store is noise */
 
 /* ---- writer: growable buffer with a ceiling ----------------------------------- */
@@ -259,7 +259,10 @@ lc_code lc__cache_encode(const lc_fileidx *ix, int layer, const lc_cache_layer *
 		w_str(&w, f->title);
 		w_str(&w, f->description);
 		w_u64(&w, (uint64_t)f->source);
-		w_u64(&w, f->layer >= 0 ? 1 : 0); /* the index is the image's, not the layer's */
+		/* index + 1, 0 = none. A layer record's decoder puts its own findings in the
+		 * layer being loaded (the index is the image's, not the layer's); an image
+		 * record (layer < 0) keeps the index, for the same image's layer list. */
+		w_u64(&w, f->layer >= 0 ? (uint64_t)f->layer + 1 : 0);
 		w_str(&w, f->path);
 		w_i64(&w, f->line);
 		w_i64(&w, f->offset);
@@ -271,6 +274,7 @@ lc_code lc__cache_encode(const lc_fileidx *ix, int layer, const lc_cache_layer *
 
 	w_u64(&w, d->warnings.n);
 	for (size_t i = 0; i < d->warnings.n; i++) {
+		w_i64(&w, d->warnings.v[i].layer);
 		w_str(&w, d->warnings.v[i].code);
 		w_str(&w, d->warnings.v[i].message);
 		w_str(&w, d->warnings.v[i].path);
@@ -441,6 +445,9 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 	/* Validate the file records first: ix must stay untouched if anything is wrong. */
 	files_at = r.pos;
 	decode_files(&r, ctx, NULL, layer, diff_id);
+	/* An image record holds no files: they would enter the index with no layer. */
+	if (layer < 0 && r.pos != files_at + 1)
+		r.bad = true;
 
 	n = r_count(&r, 14);
 	if (n) {
@@ -458,8 +465,15 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 		f->title = dup_or_null(r_str(&r), &oom);
 		f->description = dup_or_null(r_str(&r), &oom);
 		f->source = (lc_source_kind)r_u64(&r);
-		f->layer = r_u64(&r) ? layer : -1;
-		f->layer_diff_id = f->layer >= 0 ? dup_or_null(diff_id, &oom) : NULL;
+		uint64_t L = r_u64(&r);
+
+		if (layer >= 0)
+			f->layer = L ? layer : -1;
+		else if (L > (uint64_t)INT32_MAX)
+			r.bad = true;
+		else
+			f->layer = (int)L - 1; /* image record: the caller checks the range */
+		f->layer_diff_id = f->layer >= 0 && layer >= 0 ? dup_or_null(diff_id, &oom) : NULL;
 		f->removed_in = -1;
 		f->path = dup_or_null(r_str(&r), &oom);
 		f->line = r_i64(&r);
@@ -482,12 +496,16 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 			r.bad = true;
 	}
 
-	n = r_count(&r, 3);
+	n = r_count(&r, 4);
 	for (uint64_t i = 0; i < n && !r.bad && !oom; i++) {
+		int64_t wl = r_i64(&r);
 		const char *code = r_str(&r), *msg = r_str(&r), *path = r_str(&r);
 
+		if (wl < -1 || wl > INT32_MAX)
+			r.bad = true;
 		if (!r.bad)
-			lc__diag_add(&out->warnings, code ? code : "cache.warning", layer, path,
+			lc__diag_add(&out->warnings, code ? code : "cache.warning",
+				     layer >= 0 ? layer : (int)wl, path,
 				     "%s", msg ? msg : "");
 	}
 

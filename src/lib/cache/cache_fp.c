@@ -240,23 +240,6 @@ static void fp_list(lc_cache_fp *fp, const char *name, const lc_strlist *l)
 		lc__cache_fp_add_file(fp, name, l->v[i]);
 }
 
-/* The embedded data cannot change while the process runs: hash it once. */
-static char embedded_hex[65];
-static pthread_once_t embedded_once = PTHREAD_ONCE_INIT;
-
-static void embedded_hash(void)
-{
-	lc_cache_fp *e = lc__cache_fp_new();
-
-	if (!e)
-		return; /* stays "": the fingerprint then fails below */
-	for (const lc_embedded *d = lc__embedded; d->name; d++) {
-		lc__cache_fp_add_str(e, "data", d->name);
-		lc__cache_fp_add(e, "data-content", d->data, d->len);
-	}
-	lc__cache_fp_final(e, embedded_hex);
-}
-
 /* The build-id of the object this code is linked into: a rebuilt engine (any detector's
  * code changed) must not be served the results of the old one, even at the same version. */
 typedef struct build_id_search {
@@ -330,11 +313,11 @@ lc_code lc__cache_fp_add_ctx(lc_cache_fp *fp, lc_ctx *ctx)
 	fp_list(fp, "ioc", &ctx->iocs);
 	fp_list(fp, "hash-db", &ctx->hash_dbs);
 	fp_list(fp, "trusted", &ctx->trusted);
-	/* Shipped rules and feeds: a data update without a version bump still re-scans. */
-	pthread_once(&embedded_once, embedded_hash);
-	if (!embedded_hex[0])
+	/* Shipped rules and feeds: a data update without a version bump still re-scans.
+	 * Hashed at build time (scripts/embed.py): hashing 3 MB here cost every start. */
+	if (strlen(lc__embedded_digest) != 64)
 		fp->failed = true;
-	lc__cache_fp_add_str(fp, "embedded", embedded_hex);
+	lc__cache_fp_add_str(fp, "embedded", lc__embedded_digest);
 	return fp->failed ? lc__fail(ctx, LC_EINTERNAL, "cache: fingerprint hash failed") : LC_OK;
 }
 
