@@ -379,6 +379,8 @@ static void decode_files(rbuf *r, const lc_ctx *ctx, lc_fileidx *ix, int layer, 
 		return;
 	}
 	path[0] = 0;
+	if (ix && n)
+		lc__fileidx_reserve(ix, layer, (size_t)n); /* only a speed-up: failure is fine */
 	for (uint64_t i = 0; i < n && !r->bad; i++) {
 		uint64_t pre = r_u64(r), slen = r_u64(r);
 		lc_entry e = { 0 };

@@ -119,6 +119,37 @@ out:
 	return rc;
 }
 
+/* Make room for n more records of one layer at once (a cached layer knows its count):
+ * without it the slot table is rehashed at every doubling, which was half the cost of
+ * loading a cached layer. 0, or -1 with the index unchanged but still usable. */
+int lc__fileidx_reserve(lc_fileidx *ix, int layer, size_t n)
+{
+	int rc = -1;
+	fi_layer *fl;
+	size_t want, cap;
+
+	if (!ix || layer < 0 || (size_t)layer >= ix->nlayers || n > ((size_t)1 << 30))
+		goto out;
+	fl = &ix->layers[layer];
+	want = fl->n + n;
+	if (want > fl->cap) {
+		lc_fileinfo *v = realloc(fl->v, want * sizeof(*v));
+		if (!v)
+			goto out;
+		fl->v = v;
+		fl->cap = want;
+	}
+	/* the same load factor (at most 1/2) lc__fileidx_add keeps */
+	for (cap = fl->scap ? fl->scap : 256; (want + 1) * 2 > cap;)
+		cap *= 2;
+	while (fl->scap < cap)
+		if (slot_grow(ix, fl) < 0)
+			goto out;
+	rc = 0;
+out:
+	return rc;
+}
+
 /* 0 added, 1 replaced a same-layer duplicate (last one wins, as containerd applies
  * it), -1 on a bad layer index or no memory. */
 int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
@@ -207,6 +238,71 @@ static int rec_cmp(const void *pa, const void *pb)
 	return (int)is_marker(a->type) - (int)is_marker(b->type);
 }
 
+/* Is run v[0..n) in rec_cmp order already? */
+static bool run_sorted(const lc_fileinfo **v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (rec_cmp(&v[i - 1], &v[i]) > 0)
+			return false;
+	return true;
+}
+
+/*
+ * ix->sorted holds each layer's records as one run, layer after layer. Sort each run
+ * that is not sorted yet (a layer from the cache arrives sorted: it was stored in this
+ * order), then merge runs pairwise: log2(layers) linear passes instead of a qsort of
+ * the whole image. Ties cannot cross runs wrongly: rec_cmp orders by layer after path.
+ * -1 when out of memory (the caller falls back to qsort).
+ */
+static int sort_runs(lc_fileidx *ix, size_t total)
+{
+	int rc = -1;
+	size_t nruns = 0, *start = NULL;
+	const lc_fileinfo **tmp = NULL, **src = ix->sorted, **dst;
+
+	start = malloc((ix->nlayers + 2) * sizeof(*start));
+	tmp = malloc((total ? total : 1) * sizeof(*tmp));
+	if (!start || !tmp)
+		goto out;
+	for (size_t l = 0, at = 0; l < ix->nlayers; l++) {
+		size_t n = ix->layers[l].n;
+		if (!n)
+			continue;
+		if (!run_sorted(src + at, n))
+			qsort(src + at, n, sizeof(*src), rec_cmp);
+		start[nruns++] = at;
+		at += n;
+	}
+	start[nruns] = total;
+	dst = tmp;
+	while (nruns > 1) {
+		size_t w = 0;
+		for (size_t r = 0; r < nruns; r += 2) {
+			size_t a = start[r], am = start[r + 1];
+			size_t bm = r + 2 <= nruns ? start[r + 2] : am, b = am, o = a;
+			while (a < am && b < bm)
+				dst[o++] = rec_cmp(&src[b], &src[a]) < 0 ? src[b++] : src[a++];
+			while (a < am)
+				dst[o++] = src[a++];
+			while (b < bm)
+				dst[o++] = src[b++];
+			start[w++] = start[r];
+		}
+		start[w] = total;
+		nruns = w;
+		const lc_fileinfo **t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != ix->sorted)
+		memcpy(ix->sorted, src, total * sizeof(*src));
+	rc = 0;
+out:
+	free(start);
+	free(tmp);
+	return rc;
+}
+
 static bool is_ancestor(const char *anc, size_t alen, const char *p)
 {
 	if (alen == 0)
@@ -263,7 +359,8 @@ void lc__fileidx_resolve(lc_fileidx *ix)
 		}
 	}
 	ix->nsorted = total;
-	qsort(ix->sorted, total, sizeof(*ix->sorted), rec_cmp);
+	if (sort_runs(ix, total) != 0)
+		qsort(ix->sorted, total, sizeof(*ix->sorted), rec_cmp);
 
 	words = (ix->nlayers + 63) / 64;
 	if (!words)
