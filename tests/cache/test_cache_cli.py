@@ -170,5 +170,116 @@ def prune_and_clean(tmp):
     eq((doc['layers'], doc['trusted_blobs'], doc['hits']), (0, 0, 0))
 
 
+
+def rich_image(tmp, name='rich'):
+    """Secrets in a file and in ENV; a hidden file (written, then deleted by
+    a whiteout); config findings (root user, an exposed SSH port): the image-level
+    record has to carry all of them."""
+    l0 = w.Layer(created_by='ADD rootfs /')
+    l0.dir('etc').file('etc/passwd', b'root:x:0:0:root:/root:/bin/sh\n')
+    l1 = w.Layer(created_by='RUN curl -o /app/x https://example.com/x && chmod 777 /app')
+    l1.dir('app').file('app/.env', b'TOKEN=%s\n' % SECRETS[1])
+    l1.file('app/old.env', b'SLACK=%s\n' % SECRETS[2])
+    l2 = w.Layer(created_by='RUN rm /app/old.env')
+    l2.whiteout('app/old.env')
+    cfg = {'User': 'root', 'Env': ['PATH=/usr/bin', 'GITHUB_TOKEN=%s' % SECRETS[0].decode()],
+           'ExposedPorts': {'22/tcp': {}}, 'Cmd': ['/bin/sh']}
+    w.Image([l0, l1, l2], config=cfg).write_oci(tmp + '/' + name)
+    return 'oci:' + tmp + '/' + name
+
+
+def without_cached_flags(doc):
+    d = json.loads(json.dumps(doc))
+    for l in d.get('image', {}).get('layers', []):
+        l.pop('cached', None)
+    return json.dumps(d, sort_keys=True)
+
+
+@test
+def warm_rescan_byte_identical(tmp):
+    """A fully warm rescan loads no detector (layers and image-level results from the
+    cache) and still prints exactly the cold report: findings byte for byte, redacted
+    config summary, hidden flags."""
+    ref = rich_image(tmp)
+    rc0, nocache = scan(tmp, ref, '--no-cache')
+    rc1, cold = scan(tmp, ref)
+    rc2, warm = scan(tmp, ref)
+    eq((rc1, rc2), (rc0, rc0), 'exit codes')
+    eq(json.dumps(warm['findings'], sort_keys=True), json.dumps(cold['findings'], sort_keys=True),
+       'findings, warm vs cold')
+    eq(json.dumps(cold['findings'], sort_keys=True), json.dumps(nocache['findings'], sort_keys=True),
+       'findings, cached scan vs --no-cache')
+    eq(without_cached_flags(warm), without_cached_flags(cold), 'whole report')
+    eq([l.get('cached') for l in warm['image']['layers']], [True] * 3, 'layers cached')
+    sources = {f.get('source') for f in warm['findings']}
+    assert 'config' in sources or 'history' in sources, sources
+    hidden = [f for f in warm['findings'] if f.get('path') == 'app/old.env']
+    assert hidden and all(f.get('removed_in_layer') == 2 for f in hidden), hidden
+    out = json.dumps(warm)
+    for sec in SECRETS:
+        assert sec.decode() not in out, 'secret in clear in the warm report'
+
+
+@test
+def image_record_not_reused_across_images(tmp):
+    """Same layers, another config: the layers come from the cache, the image-level
+    findings do not (they are keyed by the config digest)."""
+    ref = rich_image(tmp)
+    scan(tmp, ref)
+    l0 = w.Layer(created_by='ADD rootfs /')
+    l0.dir('etc').file('etc/passwd', b'root:x:0:0:root:/root:/bin/sh\n')
+    w.Image([l0], config={'User': 'root', 'Env': ['AWS_KEY=%s' % SECRETS[1].decode()]}
+            ).write_oci(tmp + '/other')
+    _, warm = scan(tmp, 'oci:' + tmp + '/other')
+    _, cold = scan(tmp, 'oci:' + tmp + '/other', '--no-cache')
+    eq(warm['image']['layers'][0].get('cached'), True, 'layer 0 from the cache')
+    eq(comparable(warm), comparable(cold), 'findings of the other image')
+
+
+@test
+def changes_invalidate(tmp):
+    """An edited rule file, another scanner set, another limit: nothing is served from
+    the cache that was computed under other rules or options."""
+    ref = rich_image(tmp)
+    rules = tmp + '/r.yar'
+    with open(rules, 'w') as f:
+        f.write('rule a { strings: $a = "nothing-here-1" condition: $a }\n')
+    base = ['--yara-rules', rules]
+    scan(tmp, ref, *base)
+    _, warm = scan(tmp, ref, *base)
+    eq([l.get('cached') for l in warm['image']['layers']], [True] * 3, 'warm with the rules')
+    with open(rules, 'w') as f:
+        f.write('rule a { strings: $a = "TOKEN=" condition: $a }\n')
+    _, edited = scan(tmp, ref, *base)
+    eq([l.get('cached') for l in edited['image']['layers']], [False] * 3, 'rules edited')
+    _, cold = scan(tmp, ref, *base, '--no-cache')
+    eq(comparable(edited), comparable(cold), 'findings after the edit')
+    assert any(f.get('detector') == 'yara' for f in edited['findings']), 'the new rule ran'
+    for extra in (['--scanners', 'secrets,config'], ['--limit', 'file-buffer=1M']):
+        p = run(['scan', '--format', 'json', ref, '--cache-dir', tmp + '/c'] + base + extra)
+        if 'unknown option' in p.stderr or p.returncode == EUSAGE:
+            continue
+        doc = json.loads(p.stdout)
+        eq([l.get('cached') for l in doc['image']['layers']], [False] * 3, ' '.join(extra))
+
+
+@test
+def two_processes_at_once(tmp):
+    """Two scans of the same image against one cache at the same time, cold then warm:
+    both finish with the same findings as an uncached scan."""
+    import subprocess
+    from lctest import LAOCOON
+    ref = rich_image(tmp)
+    _, cold = scan(tmp, ref, '--no-cache')
+    for round_ in ('cold', 'warm'):
+        procs = [subprocess.Popen([LAOCOON, 'scan', '--format', 'json', ref, '--cache-dir',
+                                   tmp + '/c'], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                 for _ in range(2)]
+        for p in procs:
+            out, err = p.communicate(timeout=300)
+            doc = json.loads(out)
+            eq(comparable(doc), comparable(cold), '%s: findings' % round_)
+            assert not [x for x in doc.get('errors', [])], (round_, doc.get('errors'))
+
 if __name__ == '__main__':
     main()
