@@ -142,6 +142,36 @@ int main(void)
 	rc = lc__cache_lookup(c, DIFF_B, FP_1, ix2, 1, &out, &hit);
 	TAP_OK(rc == LC_OK && !hit, "another diff_id misses");
 
+	/* The image-level record (layer -1, no index): findings and warnings keep the
+	 * image's layer indexes, and it lives beside the layers under its own key. */
+	{
+		lc_cache_layer im = in, back;
+		lc_finding fv[2];
+		lc_diag_list wl = {0};
+
+		fv[0] = in.findings[0];
+		fv[0].layer = 2;
+		fv[1] = in.findings[1];
+		lc__diag_add(&wl, "config.odd", 1, NULL, "odd");
+		im.findings = fv;
+		im.nfindings = 2;
+		im.warnings = wl;
+		im.ncaptures = 0;
+		rc = lc__cache_store(c, "image:" FP_2, FP_1, NULL, -1, &im);
+		TAP_OK(rc == LC_OK, "image record stored");
+		rc = lc__cache_lookup(c, "image:" FP_2, FP_1, NULL, -1, &back, &hit);
+		TAP_OK(rc == LC_OK && hit && back.nfindings == 2 && back.findings[0].layer == 2 &&
+			       !back.findings[0].layer_diff_id && back.findings[1].layer == -1 &&
+			       back.warnings.n == 1 && back.warnings.v[0].layer == 1 &&
+			       back.ncaptures == 0,
+		       "image record keeps layer indexes");
+		lc__cache_layer_free(&back);
+		rc = lc__cache_lookup(c, "image:" FP_2, FP_2, NULL, -1, &back, &hit);
+		TAP_OK(rc == LC_OK && !hit, "image record under another fingerprint misses");
+		lc__cache_layer_free(&back);
+		lc__diag_list_free(&wl);
+	}
+
 	/* storing again replaces, not duplicates */
 	rc = lc__cache_store(c, DIFF_A, FP_1, ix, 1, &in);
 	TAP_OK(rc == LC_OK, "store again");
@@ -152,8 +182,10 @@ int main(void)
 		lc_cache_stats s;
 
 		rc = lc_cache_info(ctx, &s);
-		TAP_OK(rc == LC_OK && s.exists && s.layers == 1 && s.entries == 105 &&
-			       s.findings == 2 && s.hits == 1 && s.misses == 4 && s.stores == 2 &&
+		/* the image record is a row too (no entries): 2 rows, 2+2 findings; its
+		 * store, hit and miss count with the layer's */
+		TAP_OK(rc == LC_OK && s.exists && s.layers == 2 && s.entries == 105 &&
+			       s.findings == 4 && s.hits == 2 && s.misses == 5 && s.stores == 3 &&
 			       s.data_bytes > 0 && s.file_bytes >= s.data_bytes,
 		       "info: %lld layers, %lld entries, %lld hits, %lld misses, %lld stores",
 		       (long long)s.layers, (long long)s.entries, (long long)s.hits,
