@@ -932,17 +932,20 @@ static void *cache_thread(void *arg)
 	return NULL;
 }
 
+/* Decoding threads of the cache pass at most (beyond the cores, more only costs). */
+#define CACHE_THREADS_MAX 64
+
 /* Returns how many layers are still to be walked. */
 static size_t cache_pass(lc_run *sc, size_t nthr)
 {
 	size_t n = sc->img->nlayers, launched = 0, left = 0;
-	pthread_t th[LC_MAX_DETECTORS];
+	pthread_t th[CACHE_THREADS_MAX];
 
 	if (sc->cache) {
 		if (nthr > n)
 			nthr = n;
-		if (nthr > LC_MAX_DETECTORS)
-			nthr = LC_MAX_DETECTORS;
+		if (nthr > CACHE_THREADS_MAX)
+			nthr = CACHE_THREADS_MAX;
 		/* this thread is one of them */
 		for (size_t t = 1; t < nthr; t++) {
 			if (pthread_create(&th[launched], NULL, cache_thread, sc) != 0)
