@@ -419,6 +419,10 @@ typedef struct lc_matcher lc_matcher;
 #define LC_M_MULTILINE 0x4u
 #define LC_M_TEXT_ONLY 0x8u /* skip this pattern in binary files */
 #define LC_M_LITERAL 0x10u  /* expression is a literal, not a regex */
+/* A run pattern (a character class repeated): of matches ending at consecutive offsets,
+ * only the first is delivered, so one long run costs one callback to the owner. At most
+ * LC_MATCHER_MAX_RUNS such patterns. */
+#define LC_M_RUN 0x20u
 
 typedef struct lc_match {
 	unsigned rule;       /* the owner's own id for the pattern */

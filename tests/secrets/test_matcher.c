@@ -317,6 +317,35 @@ int main(void)
 		lc__matcher_worker_free(w4);
 		lc_ctx_free(c4);
 	}
+	/* LC_M_RUN: a run of 5,000 matching bytes fed in odd chunks is one delivery; a second
+	 * run after a break is another; without the flag every end is delivered */
+	for (int run = 0; run < 2; run++) {
+		lc_ctx *c5 = lc_ctx_new();
+		lc_ctx_set_option(c5, "no-cache", "true");
+		lc_matcher *m5 = lc__matcher_get(c5);
+		lc_matcher_worker *w5 = NULL;
+		static uint8_t txt[12000];
+		memset(txt, 'a', sizeof txt);
+		txt[5000] = ' ';
+		lc__matcher_add(m5, &test_owner, count_fn, 1, "[a-z]{95}", run ? LC_M_RUN : 0, 8, 8);
+		TAP_OK(lc__matcher_compile(m5, c5) == LC_OK && lc__matcher_worker_new(m5, &w5) == LC_OK,
+		       "run pattern compiles (%s)", run ? "LC_M_RUN" : "plain");
+		g_count = 0;
+		if (w5 && lc__matcher_file_begin(w5, &e, false) == LC_OK) {
+			for (size_t off = 0; off < sizeof txt; off += 777) {
+				size_t n = sizeof txt - off < 777 ? sizeof txt - off : 777;
+				lc__matcher_file_chunk(w5, NULL, NULL, txt + off, n);
+			}
+			lc__matcher_file_end(w5, NULL, NULL);
+		}
+		if (run)
+			TAP_OK(g_count == 2, "LC_M_RUN: two runs, two deliveries (%d)", g_count);
+		else
+			TAP_OK(g_count == (5000 - 94) + (6999 - 94), "plain: every end delivered (%d)",
+			       g_count);
+		lc__matcher_worker_free(w5);
+		lc_ctx_free(c5);
+	}
 	lc_ctx_free(ctx);
 	lc_ctx_free(ctx2);
 	lc_ctx_free(ctx3);

@@ -39,6 +39,8 @@ struct lc_matcher_worker {
 	int64_t fed; /* bytes of the file fed so far (= buf_off + len) */
 	pending *pend;
 	size_t npend, cappend;
+	/* LC_M_RUN: end of the last match of each run pattern in this file */
+	int64_t run_last[LC_MATCHER_MAX_RUNS];
 	/* newline count of bytes before nl_off (nl_off >= buf_off after a trim) */
 	int64_t nl_off, nl_count;
 	/* per-delivery context */
@@ -114,6 +116,14 @@ lc_code lc__matcher_add(lc_matcher *m, const lc_detector *owner, lc_match_fn fn,
 	if (!p->expr) {
 		rc = LC_EINTERNAL;
 		goto out;
+	}
+	if (flags & LC_M_RUN) {
+		if (m->nruns >= LC_MATCHER_MAX_RUNS) {
+			free(p->expr);
+			rc = LC_EINTERNAL;
+			goto out;
+		}
+		p->run_slot = m->nruns++;
 	}
 	p->owner = owner;
 	p->det_index = owner_index(owner);
@@ -451,6 +461,13 @@ static int on_hs_match(unsigned id, unsigned long long from, unsigned long long 
 	const lc_mpat *p = &w->m->pats[id];
 	(void)from;
 	(void)flags;
+	if (p->flags & LC_M_RUN) {
+		/* the same run, one byte longer: its first match already went out */
+		bool more = w->run_last[p->run_slot] == (int64_t)to - 1;
+		w->run_last[p->run_slot] = (int64_t)to;
+		if (more)
+			return 0;
+	}
 	if ((int64_t)to + (int64_t)p->after <= w->fed || w->npend >= MATCHER_MAX_PENDING) {
 		deliver(w, id, (int64_t)to);
 	} else {
@@ -508,6 +525,8 @@ lc_code lc__matcher_file_begin(lc_matcher_worker *w, const lc_entry *e, bool bin
 	w->nl_count = 0;
 	w->err = LC_OK;
 	w->db = NULL;
+	for (unsigned i = 0; i < LC_MATCHER_MAX_RUNS; i++)
+		w->run_last[i] = -2;
 	if (!w->m || !w->m->compiled || !w->m->db_all)
 		w->dead = true; /* nothing registered: every call is a no-op */
 	return rc;

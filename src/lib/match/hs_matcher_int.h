@@ -9,6 +9,8 @@
 /* Ceilings: a window wider than 64 KiB or more than a million expressions is a bug. */
 #define LC_MATCHER_MAX_WINDOW (64u * 1024u)
 #define LC_MATCHER_MAX_PATTERNS (1u << 20)
+/* Patterns with LC_M_RUN: each has a slot of per-file state in every worker. */
+#define LC_MATCHER_MAX_RUNS 8u
 /* A cached database larger than this is not trusted (and not written). */
 #define LC_MATCHER_MAX_CACHE_BYTES (512ll << 20)
 
@@ -21,6 +23,7 @@ typedef struct lc_mpat {
 	unsigned flags;
 	size_t before, after;
 	bool prefilter; /* Hyperscan took it only in prefilter mode */
+	unsigned run_slot; /* LC_M_RUN: index of its state in the worker */
 } lc_mpat;
 
 struct lc_matcher {
@@ -29,6 +32,7 @@ struct lc_matcher {
 	lc_mpat *pats;
 	size_t npats, cappats;
 	size_t max_before, max_after;
+	unsigned nruns; /* patterns with LC_M_RUN */
 	bool compiled;
 	hs_database_t *db_all; /* every pattern: text files */
 	hs_database_t *db_bin; /* without LC_M_TEXT_ONLY: binary files (NULL: use db_all) */
