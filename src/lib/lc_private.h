@@ -284,6 +284,8 @@ lc_code lc__layer_walk(lc_ctx *ctx, lc_image *img, size_t i, const lc_walk_cb *c
  * path climbs out ("../") which the caller reports. Absolute paths are made relative,
  * with *was_absolute set. */
 int lc__path_normalise(const char *in, char *out, size_t outsz, bool *was_absolute);
+/* fnmatch(glob, path, 0) == 0, without its cost for globs of only '*' and '?'. */
+bool lc__glob_match(const char *glob, const char *path);
 
 /* ---- the file index and whiteouts ------------------------------------------- */
 /* Compact per-layer record: what inspect --files and the image hooks see. */

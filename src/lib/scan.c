@@ -5,7 +5,6 @@
  */
 #include "lc_private.h"
 
-#include <fnmatch.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -347,7 +346,7 @@ static bool path_selected(const lc_detector *d, const char *path)
 	if (!d->paths)
 		return true;
 	for (size_t i = 0; d->paths[i]; i++)
-		if (fnmatch(d->paths[i], path, 0) == 0)
+		if (lc__glob_match(d->paths[i], path))
 			return true;
 	return false;
 }

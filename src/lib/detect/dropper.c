@@ -6,7 +6,6 @@
  */
 #include "lc_private.h"
 
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +41,7 @@ typedef struct dctx {
 static bool matches_any(const char *const *globs, const char *path)
 {
 	for (int i = 0; globs[i]; i++)
-		if (fnmatch(globs[i], path, 0) == 0)
+		if (lc__glob_match(globs[i], path))
 			return true;
 	return false;
 }

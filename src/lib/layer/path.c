@@ -5,6 +5,7 @@
  */
 #include "lc_private.h"
 
+#include <fnmatch.h>
 #include <string.h>
 
 /*
@@ -60,4 +61,43 @@ out:
 	if (outsz > 0)
 		out[rc == 0 ? o : 0] = '\0';
 	return rc;
+}
+
+/*
+ * fnmatch(glob, path, 0), fast for the globs detectors use ("*id_rsa", "*.env.*",
+ * "etc/shadow"): glibc's fnmatch decodes multibyte characters and retries '*' at every
+ * position, which made path selection ~4% of a scan of 10,000 small files. Globs with
+ * brackets or escapes go to fnmatch itself; '*' and '?' are matched here with the same
+ * meaning (flags 0: '*' crosses '/', no special leading '.'; bytes, as in the C locale).
+ */
+bool lc__glob_match(const char *glob, const char *path)
+{
+	const char *g = glob, *p = path, *star = NULL, *resume = NULL;
+	bool ok = false;
+
+	if (strpbrk(glob, "[\\")) {
+		ok = fnmatch(glob, path, 0) == 0;
+		goto out;
+	}
+	/* greedy with one backtrack point: the last '*' absorbs one more byte on a mismatch;
+	 * linear in practice, O(len(glob) * len(path)) at worst */
+	while (*p) {
+		if (*g == '*') {
+			star = ++g;
+			resume = p;
+		} else if (*g == '?' || *g == *p) {
+			g++;
+			p++;
+		} else if (star) {
+			g = star;
+			p = ++resume;
+		} else {
+			goto out;
+		}
+	}
+	while (*g == '*')
+		g++;
+	ok = *g == '\0';
+out:
+	return ok;
 }
