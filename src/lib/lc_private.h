@@ -425,6 +425,7 @@ typedef struct lc_matcher lc_matcher;
  * only the first is delivered, so one long run costs one callback to the owner. At most
  * LC_MATCHER_MAX_RUNS such patterns. */
 #define LC_M_RUN 0x20u
+#define LC_M_ONCE 0x40u     /* presence only: at most one match per file, no window */
 
 typedef struct lc_match {
 	unsigned rule;       /* the owner's own id for the pattern */
@@ -953,5 +954,44 @@ int lc__fileidx_reserve(lc_fileidx *ix, int layer, size_t n);
 /* The image-level record lives in the layers table under the key "image:<hex>" and is
  * read and written with lc__cache_lookup / lc__cache_store with layer = -1 and no index:
  * findings and warnings keep their layer indexes (layer_diff_id left NULL), no files. */
+/* ---- the YARA prefilter (malware/yara_cond.c) -------------------------------------- */
+/*
+ * Reads YARA rule sources (as libyara compiles them: one namespace per source name) into
+ * per-rule strings and condition trees, and evaluates them three-valued for one file from
+ * which strings' literals the shared matcher saw and the file's exact size and first
+ * bytes. FALSE for every public rule proves libyara would report nothing. Anything not
+ * understood is MAYBE; a source it cannot read at all (include, bounds) turns it off.
+ */
+#define LC_YC_FALSE 0
+#define LC_YC_MAYBE 1
+#define LC_YC_TRUE 2
+typedef struct lc_yc lc_yc;
+/* A literal every match of string `str` contains (a form of it: plain, wide, a hex run). */
+typedef struct lc_yc_lit {
+	const uint8_t *bytes;
+	size_t len;
+	bool caseless;
+	unsigned str;
+} lc_yc_lit;
+typedef struct lc_yc_file {
+	const uint64_t *seen; /* bit i: a literal of string i occurs (NULL: all may) */
+	int64_t size;         /* filesize as libyara will see it */
+	const uint8_t *head;  /* the file's first headlen bytes */
+	size_t headlen;
+} lc_yc_file;
+lc_yc *lc__yc_new(void);
+void lc__yc_free(lc_yc *yc);
+/* Read one source into namespace ns; false once the prefilter is off (lc__yc_why_off). */
+bool lc__yc_add_source(lc_yc *yc, const char *src, size_t len, const char *ns);
+bool lc__yc_usable(const lc_yc *yc);
+const char *lc__yc_why_off(const lc_yc *yc);
+size_t lc__yc_nstrings(const lc_yc *yc);
+size_t lc__yc_nrules(const lc_yc *yc);
+size_t lc__yc_nlits(const lc_yc *yc);
+const lc_yc_lit *lc__yc_lit(const lc_yc *yc, size_t i);
+size_t lc__yc_rule_index(const lc_yc *yc, const char *ns, const char *name); /* -1: none */
+/* The highest value of a public rule (MAYBE when off); vals[nrules] receives each rule's
+ * value (all=false stops at the first public rule that is not FALSE). */
+int lc__yc_eval(const lc_yc *yc, const lc_yc_file *f, uint8_t *vals, bool all);
 
 #endif

@@ -4,6 +4,8 @@
  * Rules are compiled once per context and shared; each worker has its own scanner.
  * YARA re-reads blocks, so it gets the whole file: from the scan's buffer up to the
  * file-buffer limit, and from a private temporary file (never an image path) beyond.
+ * libyara is called only for files some rule could match: the rules' literals ride in
+ * the shared matcher, and malware/yara_cond.c decides (docs/internals/PERFORMANCE.md).
  */
 #include "lc_private.h"
 
@@ -41,6 +43,8 @@ typedef struct ys {
 	YR_RULES *rules;
 	bool acquired;
 	int64_t buf_limit; /* the scan's file-buffer limit: larger files are spilled */
+	lc_yc *yc;         /* the prefilter; NULL when off */
+	bool debug;        /* LAOCOON_DEBUG: say on stderr how many files libyara skipped */
 } ys;
 
 typedef struct yw {
@@ -56,12 +60,22 @@ typedef struct yw {
 	lc_emitter *em;
 	const lc_entry *e;
 	lc_code rc;
+	/* prefilter, per file: which strings' literals the matcher saw, and whether the
+	 * blocks arrived back to back (a hole is zeros to libyara, nothing to the matcher) */
+	uint64_t *seen;
+	size_t nstr;
+	uint8_t *vals;
+	int64_t pos;
+	bool gap;
+	bool debug;
+	unsigned long long files, skipped;
 } yw;
 
 typedef struct compile_state {
 	const char *name; /* current file or embedded rule set */
 	char msg[1024];
 	int errors;
+	lc_yc *yc; /* every source is read by the prefilter too; NULL when it is off */
 } compile_state;
 
 static bool yr_acquire(void)
@@ -110,8 +124,10 @@ static int name_cmp(const void *a, const void *b)
 static lc_code add_rules_file(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, const char *path)
 {
 	lc_code rc = LC_OK;
-	FILE *f = fopen(path, "r");
+	FILE *f = fopen(path, "r"), *mf = NULL;
 	struct stat st;
+	char *text = NULL;
+	size_t n = 0, got;
 	if (!f || fstat(fileno(f), &st) != 0) {
 		rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: %s", path, strerror(errno));
 		goto out;
@@ -121,13 +137,38 @@ static lc_code add_rules_file(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, co
 			      RULES_FILE_MAX);
 		goto out;
 	}
+	/* read once, and give libyara these very bytes: the prefilter must see what libyara
+	 * compiles, even if the file changes meanwhile */
+	text = malloc((size_t)st.st_size + 1);
+	if (!text) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto out;
+	}
+	while ((got = fread(text + n, 1, (size_t)st.st_size + 1 - n, f)) > 0 &&
+	       n + got <= (size_t)st.st_size)
+		n += got;
+	if (got > 0 || ferror(f)) {
+		rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: %s", path,
+			      got > 0 ? "the file grew while read" : strerror(errno));
+		goto out;
+	}
+	if (cs->yc)
+		lc__yc_add_source(cs->yc, text, n, path);
+	/* an empty file: f is at its end, libyara reads the same nothing */
+	if (n > 0 && !(mf = fmemopen(text, n, "r"))) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "--yara-rules %s: %s", path, strerror(errno));
+		goto out;
+	}
 	cs->name = path;
 	/* the user's rules get a namespace each, so their names cannot clash with ours */
-	if (yr_compiler_add_file(c, f, path, path) != 0 || cs->errors)
+	if (yr_compiler_add_file(c, mf ? mf : f, path, path) != 0 || cs->errors)
 		rc = lc__fail(ctx, LC_EUSAGE, "YARA rules %s", cs->msg[0] ? cs->msg : path);
 out:
+	if (mf)
+		fclose(mf);
 	if (f)
 		fclose(f);
+	free(text);
 	return rc;
 }
 
@@ -200,6 +241,69 @@ out:
 	return rc;
 }
 
+/* The matcher saw a literal of string m->rule in this file. */
+static lc_code on_match(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
+			const lc_match *m)
+{
+	yw *w = worker;
+	(void)shared;
+	(void)em;
+	(void)e;
+	if (w && w->seen && m->rule < w->nstr)
+		w->seen[m->rule / 64] |= (uint64_t)1 << (m->rule % 64);
+	return LC_OK;
+}
+
+/* Hyperscan takes a NUL-terminated expression: a literal holding NUL bytes (wide
+ * strings, hex runs) goes in as a regex with every byte but letters and digits escaped
+ * (letters stay bare so that caseless applies to them). */
+static char *lit_expr(const lc_yc_lit *l, unsigned *flags)
+{
+	static const char hx[] = "0123456789abcdef";
+	char *out = malloc(l->len * 4 + 1), *o = out;
+	bool nul = memchr(l->bytes, 0, l->len) != NULL;
+	if (!out)
+		return NULL;
+	*flags = LC_M_ONCE | (l->caseless ? LC_M_CASELESS : 0) | (nul ? 0 : LC_M_LITERAL);
+	for (size_t i = 0; i < l->len; i++) {
+		uint8_t ch = l->bytes[i];
+		if (!nul || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9')) {
+			*o++ = (char)ch;
+		} else {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hx[ch >> 4];
+			*o++ = hx[ch & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Every literal of the prefilter into the shared matcher; presence is all it needs, so
+ * no window and one match per file. On failure the prefilter is dropped: extra
+ * registered patterns only cost a little time. */
+static void prefilter_register(lc_ctx *ctx, ys *s)
+{
+	lc_matcher *m = lc__matcher_get(ctx);
+	bool ok = m != NULL;
+	for (size_t i = 0; ok && i < lc__yc_nlits(s->yc); i++) {
+		const lc_yc_lit *l = lc__yc_lit(s->yc, i);
+		unsigned flags;
+		char *expr = lit_expr(l, &flags);
+		ok = expr && lc__matcher_add(m, &lc__det_yara, on_match, l->str, expr, flags, 0, 0) ==
+				     LC_OK;
+		free(expr);
+	}
+	if (!ok) {
+		if (s->debug)
+			fprintf(stderr, "laocoon: yara prefilter off: cannot register its literals\n");
+		lc__yc_free(s->yc);
+		s->yc = NULL;
+	}
+}
+
 static lc_code load(lc_ctx *ctx, void **shared)
 {
 	lc_code rc = LC_OK;
@@ -219,6 +323,13 @@ static lc_code load(lc_ctx *ctx, void **shared)
 	}
 	s->acquired = true;
 	s->buf_limit = lc__limit(ctx, LC_LIM_FILE_BUFFER);
+	s->debug = getenv("LAOCOON_DEBUG") && *getenv("LAOCOON_DEBUG");
+	/* LAOCOON_YARA_PREFILTER=0: libyara sees every file (tests compare both ways) */
+	const char *pf = getenv("LAOCOON_YARA_PREFILTER");
+	if (!pf || strcmp(pf, "0") != 0) {
+		s->yc = lc__yc_new();
+		cs.yc = s->yc;
+	}
 	if (yr_compiler_create(&c) != ERROR_SUCCESS) {
 		rc = lc__fail(ctx, LC_EINTERNAL, "cannot create a YARA compiler");
 		goto out;
@@ -237,6 +348,8 @@ static lc_code load(lc_ctx *ctx, void **shared)
 		if (!src)
 			continue;
 		cs.name = default_rule_files[i];
+		if (cs.yc)
+			lc__yc_add_source(cs.yc, (const char *)src, len, "laocoon");
 		if (yr_compiler_add_string(c, (const char *)src, "laocoon") != 0 || cs.errors) {
 			rc = lc__fail(ctx, LC_EINTERNAL, "embedded YARA rules %s", cs.msg);
 			goto out;
@@ -250,12 +363,23 @@ static lc_code load(lc_ctx *ctx, void **shared)
 		rc = lc__fail(ctx, LC_EINTERNAL, "cannot build the YARA rules");
 		goto out;
 	}
+	if (s->yc && !lc__yc_usable(s->yc)) {
+		if (s->debug)
+			fprintf(stderr, "laocoon: yara prefilter off: %s\n", lc__yc_why_off(s->yc));
+		lc__yc_free(s->yc);
+		s->yc = NULL;
+	}
+	if (s->yc)
+		prefilter_register(ctx, s);
 out:
 	if (c)
 		yr_compiler_destroy(c);
 	if (rc && s) {
 		if (s->acquired)
 			yr_release();
+		if (s->rules)
+			yr_rules_destroy(s->rules);
+		lc__yc_free(s->yc);
 		free(s);
 		s = NULL;
 	}
@@ -272,6 +396,7 @@ static void unload(void *shared)
 		yr_rules_destroy(s->rules);
 	if (s->acquired)
 		yr_release();
+	lc__yc_free(s->yc);
 	free(s);
 }
 
@@ -291,8 +416,22 @@ static lc_code worker_new(void *shared, void **worker)
 	}
 	yr_scanner_set_flags(w->scanner, SCAN_FLAGS_FAST_MODE);
 	yr_scanner_set_timeout(w->scanner, YARA_TIMEOUT_S);
+	w->debug = s->debug;
+	if (s->yc) {
+		w->nstr = lc__yc_nstrings(s->yc);
+		w->seen = calloc(w->nstr / 64 + 1, sizeof *w->seen);
+		w->vals = calloc(lc__yc_nrules(s->yc) + 1, 1);
+		if (!w->seen || !w->vals) {
+			rc = LC_EINTERNAL;
+			goto out;
+		}
+	}
 out:
 	if (rc && w) {
+		if (w->scanner)
+			yr_scanner_destroy(w->scanner);
+		free(w->seen);
+		free(w->vals);
 		free(w);
 		w = NULL;
 	}
@@ -318,9 +457,14 @@ static void worker_free(void *worker)
 	yw *w = worker;
 	if (!w)
 		return;
+	if (w->debug && w->files)
+		fprintf(stderr, "laocoon: yara prefilter: %llu files, %llu scanned by libyara, %llu skipped\n",
+			w->files, w->files - w->skipped, w->skipped);
 	if (w->scanner)
 		yr_scanner_destroy(w->scanner);
 	spill_cleanup(w);
+	free(w->seen);
+	free(w->vals);
 	free(w);
 }
 
@@ -444,33 +588,61 @@ static void scan_result(yw *w, int r, const lc_entry *e)
 			      r);
 }
 
+/* Could any rule match this file? Only a FALSE from the prefilter says no. */
+static bool worth_scanning(ys *s, yw *w, const lc_entry *e, const uint8_t *buf, size_t len,
+			   int64_t size)
+{
+	lc_yc_file f;
+	/* a hole or a short file: the matcher did not see what libyara will */
+	if (!s->yc || w->gap || w->pos != e->size)
+		return true;
+	f.seen = w->seen;
+	f.size = size;
+	f.head = buf;
+	f.headlen = len;
+	return lc__yc_eval(s->yc, &f, w->vals, false) != LC_YC_FALSE;
+}
+
 static lc_code on_file(void *shared, void *worker, lc_emitter *em, const lc_entry *e,
 		       const uint8_t *buf, size_t len, bool truncated)
 {
 	yw *w = worker;
-	int r;
-	(void)shared;
+	ys *s = shared;
+	int r = ERROR_SUCCESS;
+	bool whole = !truncated || e->size <= (int64_t)len;
+	w->rc = LC_OK;
 	/* an empty file matches only rules about nothing; a million of them cost seconds */
 	if (e->size == 0 && len == 0)
-		return LC_OK;
+		goto out;
+	w->files++;
+	/* the size libyara sees: the buffer's, or the spill's (the whole file) */
+	if (!worth_scanning(s, w, e, buf, len, whole ? (int64_t)len : e->size)) {
+		w->skipped++;
+		goto out;
+	}
 	w->em = em;
 	w->e = e;
-	w->rc = LC_OK;
 	set_externals(w, e);
 	yr_scanner_set_callback(w->scanner, scan_cb, w);
 	/* the scan may hand even a large file whole; only a cut buffer needs the spill */
-	if (!truncated || e->size <= (int64_t)len)
+	if (whole)
 		r = yr_scanner_scan_mem(w->scanner, buf, len);
 	else if (w->spill_ready)
 		r = yr_scanner_scan_fd(w->scanner, w->fd);
-	else
-		r = ERROR_SUCCESS; /* the spill failed and said so */
+	/* else the spill failed and said so */
 	scan_result(w, r, e);
+out:
 	if (w->spill_ready) {
 		w->spill_ready = false;
 		if (ftruncate(w->fd, 0) != 0)
 			spill_cleanup(w);
 	}
+	/* the next file starts from nothing seen; matches only ever arrive before the
+	 * on_file of their own file, so clearing here loses none */
+	if (w->seen)
+		memset(w->seen, 0, (w->nstr / 64 + 1) * sizeof *w->seen);
+	w->pos = 0;
+	w->gap = false;
 	return w->rc;
 }
 
@@ -505,6 +677,11 @@ static lc_code on_chunk(void *shared, void *worker, lc_emitter *em, const lc_ent
 	int64_t limit = s->buf_limit;
 	lc_code rc = LC_OK;
 
+	/* blocks must follow each other with no hole, up to the file's size */
+	if (offset >= 0 && offset != w->pos)
+		w->gap = true;
+	if (!last)
+		w->pos = (offset >= 0 ? offset : w->pos) + (int64_t)len;
 	if (e->size <= limit)
 		goto out;
 	if (!last) {
@@ -544,7 +721,7 @@ out:
 const lc_detector lc__det_yara = {
 	.name = "yara",
 	.description = "YARA rules: miners and Linux malware families, EICAR, and --yara-rules",
-	.wants = LC_WANT_BUFFER | LC_WANT_CHUNKS,
+	.wants = LC_WANT_BUFFER | LC_WANT_CHUNKS | LC_WANT_MATCHER,
 	.max_size = 0,
 	.load = load,
 	.unload = unload,

@@ -217,6 +217,8 @@ static unsigned hs_flags_of(unsigned f)
 		h |= HS_FLAG_DOTALL;
 	if (f & LC_M_MULTILINE)
 		h |= HS_FLAG_MULTILINE;
+	if (f & LC_M_ONCE)
+		h |= HS_FLAG_SINGLEMATCH;
 	return h;
 }
 
