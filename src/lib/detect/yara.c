@@ -29,6 +29,9 @@
 #define RULES_DIR_FILES 10000
 #define RULES_FILE_MAX (64u << 20)
 #define EVIDENCE_MAX 96
+/* More literals than this would make the shared matcher slow to build and crowd out the
+ * other detectors' patterns: the prefilter is then left off. */
+#define PREFILTER_MAX_LITERALS 65536
 
 extern const lc_detector lc__det_yara;
 
@@ -287,7 +290,7 @@ static char *lit_expr(const lc_yc_lit *l, unsigned *flags)
 static void prefilter_register(lc_ctx *ctx, ys *s)
 {
 	lc_matcher *m = lc__matcher_get(ctx);
-	bool ok = m != NULL;
+	bool ok = m != NULL && lc__yc_nlits(s->yc) <= PREFILTER_MAX_LITERALS;
 	for (size_t i = 0; ok && i < lc__yc_nlits(s->yc); i++) {
 		const lc_yc_lit *l = lc__yc_lit(s->yc, i);
 		unsigned flags;
@@ -298,7 +301,8 @@ static void prefilter_register(lc_ctx *ctx, ys *s)
 	}
 	if (!ok) {
 		if (s->debug)
-			fprintf(stderr, "laocoon: yara prefilter off: cannot register its literals\n");
+			fprintf(stderr, "laocoon: yara prefilter off: %zu literals, cannot register them\n",
+				lc__yc_nlits(s->yc));
 		lc__yc_free(s->yc);
 		s->yc = NULL;
 	}
