@@ -360,6 +360,7 @@ static bool looks_binary(const uint8_t *buf, size_t len)
 typedef struct filectx {
 	bool chunk_on[LC_MAX_DETECTORS], buf_on[LC_MAX_DETECTORS];
 	bool any_chunk, any_buf, use_matcher, cap, begun;
+	bool in_place; /* whole points into the walker's block: finish before the next read */
 	size_t buflimit, buflen;
 	const uint8_t *whole; /* the file's bytes when a work item carries them whole */
 } filectx;
@@ -438,6 +439,15 @@ static lc_code file_block(worker *w, const lc_entry *e, filectx *f, const uint8_
 		rc = lc__matcher_file_chunk(w->mw, sc, w->det_workers, blk, len);
 		if (rc)
 			goto out;
+	}
+	/* A file that arrives in one block (most small files) is handed to on_file in place:
+	 * the scan finishes it before asking the walker for more (on_entry), so the block is
+	 * still valid. Copying every file into the buffer was a memcpy and page faults per
+	 * byte for a buffer YARA's prefilter then mostly did not need. */
+	if (!f->whole && (f->any_buf || f->cap) && f->buflen == 0 && off == 0 && e->size > 0 &&
+	    (int64_t)len == e->size && len <= f->buflimit) {
+		f->whole = blk;
+		f->in_place = true;
 	}
 	if (f->whole || !(f->any_buf || f->cap) || f->buflen >= f->buflimit)
 		goto out;
@@ -703,6 +713,8 @@ static lc_code on_entry(void *ud, const lc_entry *e, lc_content *c)
 		rc = file_block(w, e, &f, blk, len, off);
 		if (rc)
 			goto out;
+		if (f.in_place)
+			break; /* all of it arrived; the walker drains (and checks) the rest */
 	}
 	/* got < 0: the walker reports the broken layer; finish with what arrived so every
 	 * detector's per-file state is closed the same way. */
