@@ -6,6 +6,7 @@
 #define LC_SECRET_INT_H
 
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include <stdatomic.h>
 #include <pcre2.h>
 
 /* Ceilings on what a rule file may ask for. */
@@ -45,6 +46,7 @@ typedef struct sr_rule {
 	size_t nallow;
 	/* compiled */
 	pcre2_code *re, *path_re;
+	atomic_bool jitted; /* re is JIT-compiled on first use (engine.c rule_re) */
 	uint32_t group; /* capture number of the secret, 0 = whole match */
 } sr_rule;
 
