@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -394,24 +395,51 @@ static bool file_select(worker *w, const lc_entry *e, filectx *f)
 	return f->any_chunk || f->any_buf || f->use_matcher || f->cap;
 }
 
-/* Grow the worker's whole-file buffer; every byte of it is charged to the scan's budget. */
-static lc_code buf_reserve(worker *w, size_t need, size_t limit)
+/* Buffers from this size on are asked for as transparent huge pages: one fault per 2 MiB
+ * instead of per 4 KiB (the 50 MB apt list of a Debian image took 12,000 faults, ~4% of
+ * its scan). */
+#define BUF_HUGE_MIN (4u << 20)
+#define BUF_HUGE_ALIGN (2u << 20)
+
+/* Grow the worker's whole-file buffer to hold `need` bytes, keeping its first `keep`;
+ * every byte of it is charged to the scan's budget. */
+static lc_code buf_reserve(worker *w, size_t need, size_t limit, size_t keep)
 {
+	lc_code rc = LC_OK;
+	uint8_t *nb;
+	size_t ncap;
 	if (need <= w->bufcap)
-		return LC_OK;
-	size_t ncap = w->bufcap ? w->bufcap : 65536;
+		goto out;
+	ncap = w->bufcap ? w->bufcap : 65536;
 	while (ncap < need)
 		ncap *= 2;
 	if (ncap > limit)
 		ncap = limit;
-	if (mem_charge(w->sc, (int64_t)(ncap - w->bufcap)) != LC_OK)
-		return LC_EINCOMPLETE;
-	uint8_t *nb = realloc(w->buf, ncap);
-	if (!nb)
-		return LC_EINTERNAL;
+	if (ncap >= BUF_HUGE_MIN)
+		ncap = (ncap + BUF_HUGE_ALIGN - 1) / BUF_HUGE_ALIGN * BUF_HUGE_ALIGN;
+	if (mem_charge(w->sc, (int64_t)(ncap - w->bufcap)) != LC_OK) {
+		rc = LC_EINCOMPLETE;
+		goto out;
+	}
+	if (ncap >= BUF_HUGE_MIN) {
+		nb = aligned_alloc(BUF_HUGE_ALIGN, ncap);
+		if (nb) {
+			(void)madvise(nb, ncap, MADV_HUGEPAGE); /* a hint: ignored where THP is off */
+			memcpy(nb, w->buf ? w->buf : nb, keep < w->bufcap ? keep : w->bufcap);
+			free(w->buf);
+		}
+	} else {
+		nb = realloc(w->buf, ncap);
+	}
+	if (!nb) {
+		mem_release(w->sc, (int64_t)(ncap - w->bufcap));
+		rc = LC_EINTERNAL;
+		goto out;
+	}
 	w->buf = nb;
 	w->bufcap = ncap;
-	return LC_OK;
+out:
+	return rc;
 }
 
 static lc_code file_block(worker *w, const lc_entry *e, filectx *f, const uint8_t *blk, size_t len,
@@ -460,7 +488,9 @@ static lc_code file_block(worker *w, const lc_entry *e, filectx *f, const uint8_
 	size_t take = len;
 	if (take > f->buflimit - f->buflen - gap)
 		take = f->buflimit - f->buflen - gap;
-	rc = buf_reserve(w, f->buflen + gap + take, f->buflimit);
+	/* the whole file at once: its size is known, so no growth copies on the way */
+	rc = buf_reserve(w, f->buflimit > f->buflen + gap + take ? f->buflimit : f->buflen + gap + take,
+			 f->buflimit, f->buflen);
 	if (rc)
 		goto out;
 	memset(w->buf + f->buflen, 0, gap);
