@@ -994,4 +994,23 @@ size_t lc__yc_rule_index(const lc_yc *yc, const char *ns, const char *name); /* 
  * value (all=false stops at the first public rule that is not FALSE). */
 int lc__yc_eval(const lc_yc *yc, const lc_yc_file *f, uint8_t *vals, bool all);
 
+/* ---- YARA compiled-rules cache (malware/yara_cache.c) ---- */
+/*
+ * Compiled rules saved with yr_rules_save_stream in <cache>/yara-<fingerprint>.yarc (the
+ * matcher cache's directory, --no-cache turns both off). The fingerprint covers libyara's
+ * version and ABI, every source's namespace and bytes in compile order, and the external
+ * variables; a source that says "include" makes the rules uncacheable.
+ */
+typedef struct lc_yr_key lc_yr_key;
+struct YR_RULES;
+lc_yr_key *lc__yr_key_new(void); /* NULL when out of memory: the cache is skipped */
+void lc__yr_key_source(lc_yr_key *k, const char *ns, const void *src, size_t len);
+void lc__yr_key_external(lc_yr_key *k, const char *name, const char *value);
+/* Frees k (NULL is fine); false when the rules must not be cached. */
+bool lc__yr_key_final(lc_yr_key *k, uint8_t fp[32]);
+/* True and *out set on a hit; any unusable file is a miss (the caller compiles). */
+bool lc__yr_cache_load(lc_ctx *ctx, const uint8_t fp[32], struct YR_RULES **out);
+/* Best effort: a failure leaves no file behind and is not reported. */
+void lc__yr_cache_store(lc_ctx *ctx, const uint8_t fp[32], struct YR_RULES *rules);
+
 #endif

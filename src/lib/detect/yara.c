@@ -6,6 +6,8 @@
  * file-buffer limit, and from a private temporary file (never an image path) beyond.
  * libyara is called only for files some rule could match: the rules' literals ride in
  * the shared matcher, and malware/yara_cond.c decides (docs/internals/PERFORMANCE.md).
+ * The compiled rules are cached on disk (malware/yara_cache.c): the sources are still
+ * read at every start, for the prefilter and the fingerprint, but compiled only on a miss.
  */
 #include "lc_private.h"
 
@@ -28,6 +30,8 @@
 #define RULES_DIR_DEPTH 4
 #define RULES_DIR_FILES 10000
 #define RULES_FILE_MAX (64u << 20)
+/* All sources are held until compiled (or found in the cache). */
+#define RULES_TOTAL_MAX (512ull << 20)
 #define EVIDENCE_MAX 96
 /* More literals than this would make the shared matcher slow to build and crowd out the
  * other detectors' patterns: the prefilter is then left off. */
@@ -37,6 +41,8 @@ extern const lc_detector lc__det_yara;
 
 static const char *const default_rule_files[] = {"yara/miners.yar", "yara/linux_malware.yar",
 						 "yara/eicar.yar", NULL};
+/* The file being scanned, for rules that want to look at names; set per file. */
+static const char *const externals[] = {"filepath", "filename", "extension", NULL};
 
 /* yr_initialize/yr_finalize are process-wide: count the contexts using them. */
 static pthread_mutex_t yr_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -74,11 +80,24 @@ typedef struct yw {
 	unsigned long long files, skipped;
 } yw;
 
+/* One source in compile order: an embedded set (namespace "laocoon") or a --yara-rules
+ * file (its path is its namespace, and its name for includes and messages). */
+typedef struct rule_src {
+	const char *name;
+	char *path;       /* NULL for an embedded set */
+	const char *text; /* NUL-terminated when embedded */
+	char *owned;      /* a file's bytes, read once */
+	size_t len;
+} rule_src;
+
 typedef struct compile_state {
 	const char *name; /* current file or embedded rule set */
 	char msg[1024];
 	int errors;
 	lc_yc *yc; /* every source is read by the prefilter too; NULL when it is off */
+	rule_src *src;
+	size_t nsrc, cap;
+	unsigned long long total; /* bytes of all sources */
 } compile_state;
 
 static bool yr_acquire(void)
@@ -124,10 +143,53 @@ static int name_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static lc_code add_rules_file(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, const char *path)
+/* Takes text (owned, may be NULL when embedded) whatever happens. */
+static lc_code src_add(lc_ctx *ctx, compile_state *cs, const char *name, const char *path,
+		       const char *text, char *owned, size_t len)
 {
 	lc_code rc = LC_OK;
-	FILE *f = fopen(path, "r"), *mf = NULL;
+	char *p = NULL;
+	if (cs->nsrc == cs->cap) {
+		size_t nc = cs->cap ? cs->cap * 2 : 8;
+		rule_src *ns = realloc(cs->src, nc * sizeof *ns);
+		if (!ns) {
+			rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+			goto out;
+		}
+		cs->src = ns;
+		cs->cap = nc;
+	}
+	if (path && !(p = strdup(path))) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto out;
+	}
+	cs->src[cs->nsrc].name = p ? p : name;
+	cs->src[cs->nsrc].path = p;
+	cs->src[cs->nsrc].text = text;
+	cs->src[cs->nsrc].owned = owned;
+	cs->src[cs->nsrc].len = len;
+	cs->nsrc++;
+	owned = NULL;
+out:
+	free(owned);
+	return rc;
+}
+
+static void src_free(compile_state *cs)
+{
+	for (size_t i = 0; i < cs->nsrc; i++) {
+		free(cs->src[i].path);
+		free(cs->src[i].owned);
+	}
+	free(cs->src);
+	cs->src = NULL;
+	cs->nsrc = cs->cap = 0;
+}
+
+static lc_code add_rules_file(lc_ctx *ctx, compile_state *cs, const char *path)
+{
+	lc_code rc = LC_OK;
+	FILE *f = fopen(path, "r");
 	struct stat st;
 	char *text = NULL;
 	size_t n = 0, got;
@@ -138,6 +200,12 @@ static lc_code add_rules_file(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, co
 	if (st.st_size > (off_t)RULES_FILE_MAX) {
 		rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules %s: larger than %u bytes", path,
 			      RULES_FILE_MAX);
+		goto out;
+	}
+	cs->total += (unsigned long long)st.st_size;
+	if (cs->total > RULES_TOTAL_MAX) {
+		rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules: more than %llu bytes of rules in all",
+			      RULES_TOTAL_MAX);
 		goto out;
 	}
 	/* read once, and give libyara these very bytes: the prefilter must see what libyara
@@ -157,26 +225,17 @@ static lc_code add_rules_file(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, co
 	}
 	if (cs->yc)
 		lc__yc_add_source(cs->yc, text, n, path);
-	/* an empty file: f is at its end, libyara reads the same nothing */
-	if (n > 0 && !(mf = fmemopen(text, n, "r"))) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "--yara-rules %s: %s", path, strerror(errno));
-		goto out;
-	}
-	cs->name = path;
-	/* the user's rules get a namespace each, so their names cannot clash with ours */
-	if (yr_compiler_add_file(c, mf ? mf : f, path, path) != 0 || cs->errors)
-		rc = lc__fail(ctx, LC_EUSAGE, "YARA rules %s", cs->msg[0] ? cs->msg : path);
+	rc = src_add(ctx, cs, path, path, text, text, n);
+	text = NULL;
 out:
-	if (mf)
-		fclose(mf);
 	if (f)
 		fclose(f);
 	free(text);
 	return rc;
 }
 
-static lc_code add_rules_path(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, const char *path,
-			      int depth, size_t *nfiles)
+static lc_code add_rules_path(lc_ctx *ctx, compile_state *cs, const char *path, int depth,
+			      size_t *nfiles)
 {
 	lc_code rc = LC_OK;
 	struct stat st;
@@ -194,7 +253,7 @@ static lc_code add_rules_path(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, co
 			rc = lc__fail(ctx, LC_EUSAGE, "--yara-rules: more than %d rule files", RULES_DIR_FILES);
 			goto out;
 		}
-		rc = add_rules_file(ctx, c, cs, path);
+		rc = add_rules_file(ctx, cs, path);
 		goto out;
 	}
 	if (depth > RULES_DIR_DEPTH)
@@ -234,7 +293,7 @@ static lc_code add_rules_path(lc_ctx *ctx, YR_COMPILER *c, compile_state *cs, co
 	}
 	qsort(names, n, sizeof *names, name_cmp);
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = add_rules_path(ctx, c, cs, names[i], depth + 1, nfiles);
+		rc = add_rules_path(ctx, cs, names[i], depth + 1, nfiles);
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
@@ -308,11 +367,89 @@ static void prefilter_register(lc_ctx *ctx, ys *s)
 	}
 }
 
+/* libyara's compile of the gathered sources, on a cache miss. */
+static lc_code compile_rules(lc_ctx *ctx, compile_state *cs, YR_RULES **out)
+{
+	lc_code rc = LC_OK;
+	YR_COMPILER *c = NULL;
+	FILE *mf = NULL;
+
+	if (yr_compiler_create(&c) != ERROR_SUCCESS) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "cannot create a YARA compiler");
+		goto out;
+	}
+	yr_compiler_set_callback(c, compile_cb, cs);
+	for (int i = 0; externals[i]; i++) {
+		if (yr_compiler_define_string_variable(c, externals[i], "") != ERROR_SUCCESS) {
+			rc = lc__fail(ctx, LC_EINTERNAL, "cannot define YARA external variables");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < cs->nsrc; i++) {
+		const rule_src *r = &cs->src[i];
+		int err;
+		cs->name = r->name;
+		if (!r->path) {
+			if (yr_compiler_add_string(c, r->text, "laocoon") != 0 || cs->errors) {
+				rc = lc__fail(ctx, LC_EINTERNAL, "embedded YARA rules %s", cs->msg);
+				goto out;
+			}
+			continue;
+		}
+		/* as a file, so that includes resolve beside it; an empty one is nothing */
+		if (r->len > 0 && !(mf = fmemopen(r->owned, r->len, "r"))) {
+			rc = lc__fail(ctx, LC_EINTERNAL, "--yara-rules %s: %s", r->path, strerror(errno));
+			goto out;
+		}
+		/* the user's rules get a namespace each, so their names cannot clash with ours */
+		err = mf ? yr_compiler_add_file(c, mf, r->path, r->path)
+			 : yr_compiler_add_string(c, "", r->path);
+		if (mf)
+			fclose(mf);
+		mf = NULL;
+		if (err != 0 || cs->errors) {
+			rc = lc__fail(ctx, LC_EUSAGE, "YARA rules %s", cs->msg[0] ? cs->msg : r->path);
+			goto out;
+		}
+	}
+	if (yr_compiler_get_rules(c, out) != ERROR_SUCCESS)
+		rc = lc__fail(ctx, LC_EINTERNAL, "cannot build the YARA rules");
+out:
+	if (c)
+		yr_compiler_destroy(c);
+	return rc;
+}
+
+/* The compiled rules from the cache, else compiled now and cached. */
+static lc_code rules_get(lc_ctx *ctx, compile_state *cs, ys *s)
+{
+	lc_code rc = LC_OK;
+	lc_yr_key *k = lc__yr_key_new();
+	uint8_t fp[32];
+	bool cacheable;
+
+	for (size_t i = 0; i < cs->nsrc; i++)
+		lc__yr_key_source(k, cs->src[i].path ? cs->src[i].path : "laocoon", cs->src[i].text,
+				  cs->src[i].len);
+	for (int i = 0; externals[i]; i++)
+		lc__yr_key_external(k, externals[i], "");
+	cacheable = lc__yr_key_final(k, fp);
+	if (cacheable && lc__yr_cache_load(ctx, fp, &s->rules)) {
+		if (s->debug)
+			fprintf(stderr, "laocoon: yara rules from the cache\n");
+		goto out;
+	}
+	rc = compile_rules(ctx, cs, &s->rules);
+	if (rc == LC_OK && cacheable)
+		lc__yr_cache_store(ctx, fp, s->rules);
+out:
+	return rc;
+}
+
 static lc_code load(lc_ctx *ctx, void **shared)
 {
 	lc_code rc = LC_OK;
 	ys *s = calloc(1, sizeof *s);
-	YR_COMPILER *c = NULL;
 	compile_state cs;
 	size_t nfiles = 0;
 
@@ -334,39 +471,22 @@ static lc_code load(lc_ctx *ctx, void **shared)
 		s->yc = lc__yc_new();
 		cs.yc = s->yc;
 	}
-	if (yr_compiler_create(&c) != ERROR_SUCCESS) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "cannot create a YARA compiler");
-		goto out;
-	}
-	yr_compiler_set_callback(c, compile_cb, &cs);
-	/* the file being scanned, for rules that want to look at names */
-	if (yr_compiler_define_string_variable(c, "filepath", "") != ERROR_SUCCESS ||
-	    yr_compiler_define_string_variable(c, "filename", "") != ERROR_SUCCESS ||
-	    yr_compiler_define_string_variable(c, "extension", "") != ERROR_SUCCESS) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "cannot define YARA external variables");
-		goto out;
-	}
-	for (int i = 0; default_rule_files[i]; i++) {
+	for (int i = 0; default_rule_files[i] && !rc; i++) {
 		size_t len;
 		const uint8_t *src = lc__data_get(default_rule_files[i], &len);
 		if (!src)
 			continue;
-		cs.name = default_rule_files[i];
 		if (cs.yc)
 			lc__yc_add_source(cs.yc, (const char *)src, len, "laocoon");
-		if (yr_compiler_add_string(c, (const char *)src, "laocoon") != 0 || cs.errors) {
-			rc = lc__fail(ctx, LC_EINTERNAL, "embedded YARA rules %s", cs.msg);
-			goto out;
-		}
+		rc = src_add(ctx, &cs, default_rule_files[i], NULL, (const char *)src, NULL, len);
 	}
 	for (size_t i = 0; i < ctx->yara_rules.n && !rc; i++)
-		rc = add_rules_path(ctx, c, &cs, ctx->yara_rules.v[i], 0, &nfiles);
+		rc = add_rules_path(ctx, &cs, ctx->yara_rules.v[i], 0, &nfiles);
 	if (rc)
 		goto out;
-	if (yr_compiler_get_rules(c, &s->rules) != ERROR_SUCCESS) {
-		rc = lc__fail(ctx, LC_EINTERNAL, "cannot build the YARA rules");
+	rc = rules_get(ctx, &cs, s);
+	if (rc)
 		goto out;
-	}
 	if (s->yc && !lc__yc_usable(s->yc)) {
 		if (s->debug)
 			fprintf(stderr, "laocoon: yara prefilter off: %s\n", lc__yc_why_off(s->yc));
@@ -376,8 +496,7 @@ static lc_code load(lc_ctx *ctx, void **shared)
 	if (s->yc)
 		prefilter_register(ctx, s);
 out:
-	if (c)
-		yr_compiler_destroy(c);
+	src_free(&cs);
 	if (rc && s) {
 		if (s->acquired)
 			yr_release();
