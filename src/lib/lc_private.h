@@ -644,6 +644,10 @@ lc_code lc__cache_fingerprint(lc_ctx *ctx, char out[65]);
  * unwritable directory) returns LC_EINTERNAL with the message on ctx: the scan should
  * warn ("cache.unavailable") and go on without a cache. */
 lc_code lc__cache_open(lc_ctx *ctx, lc_cache **out);
+/* Where every cache lives (layer database, matcher database, YARA rules): ctx->cache_dir,
+ * $LAOCOON_CACHE_DIR, $XDG_CACHE_HOME/laocoon or ~/.cache/laocoon. 0, or -1 when none. */
+int lc__cache_dir(const lc_ctx *ctx, char *dir, size_t size);
+int lc__mkdirs(const char *path); /* mkdir -p, mode 0700; 0 or -1 */
 void lc__cache_close(lc_cache *c); /* NULL is fine */
 
 /* A file a detector asked to capture (lc_detector.capture), as this layer has it. */

@@ -58,33 +58,39 @@ int64_t lc__cache_now_ms(void)
 }
 
 /* mkdir -p with private permissions: the cache reveals what a user scanned. */
-static int mkdirs(char *path)
+int lc__mkdirs(const char *path)
 {
-	for (char *p = path + 1; *p; p++) {
+	char tmp[4096];
+	size_t n = strlen(path);
+	int rc = -1;
+	if (n == 0 || n >= sizeof(tmp))
+		goto out;
+	memcpy(tmp, path, n + 1);
+	for (char *p = tmp + 1; *p; p++) {
 		if (*p != '/')
 			continue;
 		*p = 0;
-		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
-			*p = '/';
-			return -1;
-		}
+		if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+			goto out;
 		*p = '/';
 	}
-	if (mkdir(path, 0700) != 0 && errno != EEXIST)
-		return -1;
-	return 0;
+	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
+		goto out;
+	rc = 0;
+out:
+	return rc;
 }
 
 /* ctx->cache_dir, else $LAOCOON_CACHE_DIR (tests and CI point every run at one place),
  * else $XDG_CACHE_HOME/laocoon (absolute only, per the XDG spec), else ~/.cache/laocoon.
- * Writes the directory into dir. */
-static lc_code cache_dir(lc_ctx *ctx, char *dir, size_t size)
+ * One answer for every cache (layer database, matcher database, YARA rules). */
+int lc__cache_dir(const lc_ctx *ctx, char *dir, size_t size)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
 	const char *env = getenv("LAOCOON_CACHE_DIR");
 	int n;
 
-	if (ctx->cache_dir && ctx->cache_dir[0]) {
+	if (ctx && ctx->cache_dir && ctx->cache_dir[0]) {
 		n = snprintf(dir, size, "%s", ctx->cache_dir);
 	} else if (env && env[0]) {
 		n = snprintf(dir, size, "%s", env);
@@ -97,28 +103,24 @@ static lc_code cache_dir(lc_ctx *ctx, char *dir, size_t size)
 			home = pw ? pw->pw_dir : NULL;
 		}
 		if (!home)
-			return lc__fail(ctx, LC_EINTERNAL,
-					"cache: no home directory; set cache-dir or XDG_CACHE_HOME");
+			return -1;
 		n = snprintf(dir, size, "%s/.cache/laocoon", home);
 	}
-	if (n < 0 || (size_t)n >= size)
-		return lc__fail(ctx, LC_EINTERNAL, "cache: directory path too long");
-	return LC_OK;
+	return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
 static lc_code cache_path(lc_ctx *ctx, char *path, size_t size, bool create_dir)
 {
-	lc_code rc;
 	char dir[4096];
 	size_t n;
 
-	rc = cache_dir(ctx, dir, sizeof(dir));
-	if (rc)
-		return rc;
+	if (lc__cache_dir(ctx, dir, sizeof(dir)) != 0)
+		return lc__fail(ctx, LC_EINTERNAL, "cache: no home directory or a path too long; set "
+						  "cache-dir or XDG_CACHE_HOME");
 	n = strlen(dir);
 	while (n > 1 && dir[n - 1] == '/')
 		dir[--n] = 0;
-	if (create_dir && mkdirs(dir) != 0)
+	if (create_dir && lc__mkdirs(dir) != 0)
 		return lc__fail(ctx, LC_EINTERNAL, "cache: cannot create %s: %s", dir,
 				strerror(errno));
 	if ((size_t)snprintf(path, size, "%s/cache.db", dir) >= size)

@@ -73,28 +73,11 @@ static void sha256(const void *a, size_t alen, const void *b, size_t blen, uint8
 }
 
 /* The cache directory, or -1 when caching is off or no directory can be named. */
-static int cache_dir(const lc_ctx *ctx, char *out, size_t outsz)
-{
-	const char *x;
-	int n;
-	if (!ctx || ctx->no_cache)
-		return -1;
-	if (ctx->cache_dir && *ctx->cache_dir)
-		n = snprintf(out, outsz, "%s", ctx->cache_dir);
-	else if ((x = getenv("XDG_CACHE_HOME")) && *x == '/')
-		n = snprintf(out, outsz, "%s/laocoon", x);
-	else if ((x = getenv("HOME")) && *x == '/')
-		n = snprintf(out, outsz, "%s/.cache/laocoon", x);
-	else
-		return -1;
-	return n > 0 && (size_t)n < outsz ? 0 : -1;
-}
-
 static int cache_file(lc_matcher *m, const lc_ctx *ctx, char *dir, size_t dirsz)
 {
 	char hex[65];
 	int n;
-	if (cache_dir(ctx, dir, dirsz) != 0)
+	if (!ctx || ctx->no_cache || lc__cache_dir(ctx, dir, dirsz) != 0)
 		return -1;
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", m->fingerprint[i]);
@@ -103,27 +86,6 @@ static int cache_file(lc_matcher *m, const lc_ctx *ctx, char *dir, size_t dirsz)
 		m->cache_path[0] = 0;
 		return -1;
 	}
-	return 0;
-}
-
-/* mkdir -p with private permissions. */
-static int make_dirs(const char *path)
-{
-	char tmp[1024];
-	size_t n = strlen(path);
-	if (n == 0 || n >= sizeof(tmp))
-		return -1;
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p == '/') {
-			*p = 0;
-			if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	}
-	if (mkdir(tmp, 0700) != 0 && errno != EEXIST)
-		return -1;
 	return 0;
 }
 
@@ -215,7 +177,7 @@ void lc__matcher_cache_store(lc_matcher *m, lc_ctx *ctx)
 	if (lb)
 		EVP_DigestUpdate(c, sb, lb);
 	EVP_DigestFinal_ex(c, h.payload_sha, &dl);
-	if (make_dirs(dir) != 0)
+	if (lc__mkdirs(dir) != 0)
 		goto out;
 	snprintf(tmp, sizeof(tmp), "%s/.matcher-XXXXXX", dir);
 	fd = mkstemp(tmp);
