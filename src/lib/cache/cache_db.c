@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -79,6 +80,36 @@ int lc__mkdirs(const char *path)
 	rc = 0;
 out:
 	return rc;
+}
+
+/* A cache file whole: a regular file (a symlink is not followed) of more than `min` and at
+ * most `max` bytes, read into a new buffer. NULL when absent, of another size or
+ * unreadable: the caller rebuilds. */
+uint8_t *lc__cache_file_read(const char *path, size_t min, int64_t max, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	uint8_t *data = NULL;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= (off_t)min ||
+	    st.st_size > max)
+		goto out;
+	data = malloc((size_t)st.st_size);
+	if (!data)
+		goto out;
+	for (size_t got = 0; got < (size_t)st.st_size;) {
+		ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
+		if (r <= 0) {
+			free(data);
+			data = NULL;
+			goto out;
+		}
+		got += (size_t)r;
+	}
+	*len = (size_t)st.st_size;
+out:
+	if (fd >= 0)
+		close(fd);
+	return data;
 }
 
 /* ctx->cache_dir, else $LAOCOON_CACHE_DIR (tests and CI point every run at one place),

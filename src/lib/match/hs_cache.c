@@ -91,33 +91,23 @@ static int cache_file(lc_matcher *m, const lc_ctx *ctx, char *dir, size_t dirsz)
 
 int lc__matcher_cache_load(lc_matcher *m, lc_ctx *ctx)
 {
-	int ret = -1, fd = -1;
+	int ret = -1;
 	char dir[1024];
 	uint8_t *data = NULL;
-	struct stat st;
+	size_t dlen = 0;
 	cache_hdr h;
 	uint8_t sum[32];
 	hs_database_t *all = NULL, *bin = NULL;
 	if (cache_file(m, ctx, dir, sizeof(dir)) != 0)
 		goto out;
-	fd = open(m->cache_path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size < (off_t)sizeof(h) || st.st_size > LC_MATCHER_MAX_CACHE_BYTES)
-		goto out;
-	data = malloc((size_t)st.st_size);
+	data = lc__cache_file_read(m->cache_path, sizeof(h) - 1, LC_MATCHER_MAX_CACHE_BYTES, &dlen);
 	if (!data)
 		goto out;
-	for (size_t got = 0; got < (size_t)st.st_size;) {
-		ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
-		if (r <= 0)
-			goto out;
-		got += (size_t)r;
-	}
 	memcpy(&h, data, sizeof(h));
 	if (memcmp(h.magic, cache_magic, sizeof(cache_magic)) != 0 ||
 	    memcmp(h.fingerprint, m->fingerprint, 32) != 0 || h.len_all == 0 ||
-	    h.len_all > (uint64_t)st.st_size || h.len_bin > (uint64_t)st.st_size ||
-	    sizeof(h) + h.len_all + h.len_bin != (uint64_t)st.st_size)
+	    h.len_all > (uint64_t)dlen || h.len_bin > (uint64_t)dlen ||
+	    sizeof(h) + h.len_all + h.len_bin != (uint64_t)dlen)
 		goto out;
 	sha256(data + sizeof(h), (size_t)(h.len_all + h.len_bin), NULL, 0, sum);
 	if (memcmp(sum, h.payload_sha, 32) != 0)
@@ -140,8 +130,6 @@ out:
 	if (bin)
 		hs_free_database(bin);
 	free(data);
-	if (fd >= 0)
-		close(fd);
 	return ret;
 }
 
