@@ -1089,10 +1089,11 @@ static void image_store(lc_run *sc, size_t f0, size_t w0)
 
 	if (!sc->image_key[0] || sc->findings_capped || sc->mem_exceeded || sc->timed_out)
 		return;
-	d.findings = r->findings + f0;
+	/* (no arithmetic on a NULL array: an image without findings or warnings has none) */
+	d.findings = r->findings ? r->findings + f0 : NULL;
 	d.nfindings = r->nfindings - f0;
 	/* Shallow: d.warnings borrows the report's entries and is never freed. */
-	d.warnings.v = r->warnings.v + w0;
+	d.warnings.v = r->warnings.v ? r->warnings.v + w0 : NULL;
 	d.warnings.n = r->warnings.n - w0;
 	if (lc__cache_store(sc->cache, sc->image_key, sc->fingerprint, NULL, -1, &d))
 		lc__diag_add(&r->warnings, "cache.store_failed", -1, NULL,
