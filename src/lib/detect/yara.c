@@ -223,6 +223,7 @@ static lc_code add_rules_file(lc_ctx *ctx, compile_state *cs, const char *path)
 			      got > 0 ? "the file grew while read" : strerror(errno));
 		goto out;
 	}
+	text[n] = '\0';
 	if (cs->yc)
 		lc__yc_add_source(cs->yc, text, n, path);
 	rc = src_add(ctx, cs, path, path, text, text, n);
