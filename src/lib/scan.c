@@ -55,6 +55,14 @@ struct lc_run {
 	struct item *qhead, *qtail;
 	int64_t qbytes;
 	bool qclosed;
+	/* threads asleep on qitems / qspace: nobody is woken for nothing (a wake-up per
+	 * item was a third of the kernel time of a 2-thread scan) */
+	int qitems_waiters, qspace_waiters;
+	/* Threads walking layers (the pool closes when the last one is done), and threads
+	 * scanning queued files. A reader queues a file only when some thread helps: while
+	 * every thread has a layer of its own, files are scanned where they are read. */
+	size_t readers_active;
+	atomic_size_t helpers;
 	int64_t *pending; /* per layer: items not yet scanned */
 	/* the layer cache (NULL: --no-cache or unavailable) */
 	lc_cache *cache;
@@ -571,11 +579,66 @@ static void item_free(item *it)
 	free(it);
 }
 
-static void pool_push(lc_run *sc, item *it)
+/* Take the oldest queued item; the caller holds qlock. NULL when the queue is empty. */
+static item *pool_pop(lc_run *sc)
 {
+	item *it = sc->qhead;
+	if (it) {
+		sc->qhead = it->next;
+		if (!sc->qhead)
+			sc->qtail = NULL;
+	}
+	return it;
+}
+
+/* Scan one work item with this thread's detector state: a pool worker's, or a reader's
+ * that helps instead of waiting. Called without qlock; frees the item. */
+static void item_run(worker *w, item *it)
+{
+	lc_run *sc = w->sc;
+	lc_code rc = LC_OK;
+	int layer = it->e.layer;
+	if (!atomic_load(&sc->stop)) {
+		filectx f;
+		if (file_select(w, &it->e, &f)) {
+			f.whole = it->data ? it->data : (const uint8_t *)"";
+			if (it->len)
+				rc = file_block(w, &it->e, &f, it->data, it->len, 0);
+			if (!rc)
+				rc = file_finish(w, &it->e, &f);
+		}
+	}
 	pthread_mutex_lock(&sc->qlock);
-	while (sc->qbytes > 0 && sc->qbytes + (int64_t)it->len > QUEUE_MAX_BYTES)
+	sc->qbytes -= (int64_t)it->len;
+	mem_release(sc, (int64_t)it->len);
+	if (rc && sc->layer_rc[layer] == LC_OK)
+		sc->layer_rc[layer] = rc;
+	sc->pending[layer]--;
+	if (sc->qspace_waiters)
+		pthread_cond_broadcast(&sc->qspace);
+	pthread_mutex_unlock(&sc->qlock);
+	item_free(it);
+}
+
+/* Queue a file for the pool. When the queue is full the reader scans the oldest item
+ * itself rather than sleep: it has its own detector state, and two cores stay busy even
+ * when a layer's reader is the slow part. */
+static void pool_push(worker *w, item *it)
+{
+	lc_run *sc = w->sc;
+	pthread_mutex_lock(&sc->qlock);
+	while (sc->qbytes > 0 && sc->qbytes + (int64_t)it->len > QUEUE_MAX_BYTES) {
+		item *h = pool_pop(sc);
+		if (h) {
+			pthread_mutex_unlock(&sc->qlock);
+			item_run(w, h);
+			pthread_mutex_lock(&sc->qlock);
+			continue;
+		}
+		sc->qspace_waiters++;
 		pthread_cond_wait(&sc->qspace, &sc->qlock);
+		sc->qspace_waiters--;
+	}
 	it->next = NULL;
 	if (sc->qtail)
 		sc->qtail->next = it;
@@ -584,7 +647,8 @@ static void pool_push(lc_run *sc, item *it)
 	sc->qtail = it;
 	sc->qbytes += (int64_t)it->len;
 	sc->pending[it->e.layer]++;
-	pthread_cond_signal(&sc->qitems);
+	if (sc->qitems_waiters)
+		pthread_cond_signal(&sc->qitems);
 	pthread_mutex_unlock(&sc->qlock);
 }
 
@@ -592,41 +656,19 @@ static void *pool_thread(void *arg)
 {
 	worker *w = arg;
 	lc_run *sc = w->sc;
+	atomic_fetch_add(&sc->helpers, 1);
 	for (;;) {
 		pthread_mutex_lock(&sc->qlock);
-		while (!sc->qhead && !sc->qclosed)
+		while (!sc->qhead && !sc->qclosed) {
+			sc->qitems_waiters++;
 			pthread_cond_wait(&sc->qitems, &sc->qlock);
-		item *it = sc->qhead;
-		if (!it) {
-			pthread_mutex_unlock(&sc->qlock);
+			sc->qitems_waiters--;
+		}
+		item *it = pool_pop(sc);
+		pthread_mutex_unlock(&sc->qlock);
+		if (!it)
 			break;
-		}
-		sc->qhead = it->next;
-		if (!sc->qhead)
-			sc->qtail = NULL;
-		pthread_mutex_unlock(&sc->qlock);
-
-		lc_code rc = LC_OK;
-		if (!atomic_load(&sc->stop)) {
-			filectx f;
-			if (file_select(w, &it->e, &f)) {
-				f.whole = it->data ? it->data : (const uint8_t *)"";
-				if (it->len)
-					rc = file_block(w, &it->e, &f, it->data, it->len, 0);
-				if (!rc)
-					rc = file_finish(w, &it->e, &f);
-			}
-		}
-		int layer = it->e.layer;
-		pthread_mutex_lock(&sc->qlock);
-		sc->qbytes -= (int64_t)it->len;
-		mem_release(sc, (int64_t)it->len);
-		if (rc && sc->layer_rc[layer] == LC_OK)
-			sc->layer_rc[layer] = rc;
-		sc->pending[layer]--;
-		pthread_cond_broadcast(&sc->qspace);
-		pthread_mutex_unlock(&sc->qlock);
-		item_free(it);
+		item_run(w, it);
 	}
 	return NULL;
 }
@@ -654,7 +696,7 @@ static lc_code item_make(worker *w, const lc_entry *e, lc_content *c, item **out
 			rc = LC_EINCOMPLETE;
 			goto out;
 		}
-		it->data = calloc(1, want);
+		it->data = malloc(want); /* every byte is written below: copied, or zeroed */
 		if (!it->data) {
 			mem_release(w->sc, (int64_t)want);
 			rc = LC_EINTERNAL;
@@ -664,17 +706,23 @@ static lc_code item_make(worker *w, const lc_entry *e, lc_content *c, item **out
 	}
 	const uint8_t *blk;
 	size_t len;
-	int64_t off, pos = 0;
+	int64_t off, pos = 0, filled = 0;
 	int got;
 	while ((got = lc__content_next(c, &blk, &len, &off)) == 1) {
 		if (off < 0)
 			off = pos;
 		if ((size_t)off < want) {
 			size_t take = len < want - (size_t)off ? len : want - (size_t)off;
+			if (off > filled) /* a sparse hole */
+				memset(it->data + filled, 0, (size_t)(off - filled));
 			memcpy(it->data + off, blk, take);
+			if (off + (int64_t)take > filled)
+				filled = off + (int64_t)take;
 		}
 		pos = off + (int64_t)len;
 	}
+	if (it->data && (size_t)filled < want) /* a short or sparse tail */
+		memset(it->data + filled, 0, want - (size_t)filled);
 	/* got < 0: the layer broke inside this file. The walker sees it too and reports it
 	 * with layer and path; the bytes that did arrive are still scanned. */
 	(void)got;
@@ -728,11 +776,12 @@ static lc_code on_entry(void *ud, const lc_entry *e, lc_content *c)
 		rc = LC_EINCOMPLETE;
 		goto out;
 	}
-	if (sc->npool > 0 && e->size >= 0 && (size_t)e->size <= ITEM_MAX) {
+	if (sc->npool > 0 && atomic_load(&sc->helpers) > 0 && e->size >= 0 &&
+	    (size_t)e->size <= ITEM_MAX) {
 		item *it = NULL;
 		rc = item_make(w, e, c, &it);
 		if (!rc)
-			pool_push(sc, it);
+			pool_push(w, it);
 		goto out;
 	}
 	const uint8_t *blk;
@@ -1117,8 +1166,18 @@ static void scan_layer(worker *w, size_t i)
 	if (sc->npool) {
 		/* The layer is done when the pool has scanned every file it was handed. */
 		pthread_mutex_lock(&sc->qlock);
-		while (sc->pending[i] > 0)
+		while (sc->pending[i] > 0) {
+			item *h = pool_pop(sc); /* help rather than wait */
+			if (h) {
+				pthread_mutex_unlock(&sc->qlock);
+				item_run(w, h);
+				pthread_mutex_lock(&sc->qlock);
+				continue;
+			}
+			sc->qspace_waiters++;
 			pthread_cond_wait(&sc->qspace, &sc->qlock);
+			sc->qspace_waiters--;
+		}
 		if (!rc && sc->layer_rc[i])
 			rc = sc->layer_rc[i];
 		pthread_mutex_unlock(&sc->qlock);
@@ -1168,6 +1227,16 @@ static void *reader_thread(void *arg)
 		}
 		scan_layer(w, i);
 	}
+	/* No layer left: close the queue if this was the last reader, then help the readers
+	 * still at work with their files. */
+	pthread_mutex_lock(&sc->qlock);
+	if (sc->readers_active > 0 && --sc->readers_active == 0) {
+		sc->qclosed = true;
+		pthread_cond_broadcast(&sc->qitems);
+	}
+	pthread_mutex_unlock(&sc->qlock);
+	if (sc->npool)
+		pool_thread(w);
 	return NULL;
 }
 
@@ -1448,7 +1517,7 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	lc_run sc = {0};
 	worker *workers = NULL;
 	pthread_t *threads = NULL;
-	size_t nthreads = 0;
+	size_t nthreads = 0, nextra = 0;
 
 	if (!ctx || ctx->magic != LC_MAGIC_CTX || !img || img->magic != LC_MAGIC_IMAGE || !out)
 		return LC_EUSAGE;
@@ -1552,30 +1621,33 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 				goto fatal;
 		}
 	}
+	/* nthr threads in all: one per layer while there are layers, the rest (and every
+	 * reader out of layers) scan the files the readers queue */
 	nthreads = nthr < to_walk ? nthr : to_walk;
-	sc.npool = nthr >= 2 && to_walk ? nthr : 0;
-	workers = calloc(nthreads + sc.npool + 1, sizeof(*workers));
-	threads = calloc(nthreads + sc.npool + 1, sizeof(*threads));
+	nextra = nthr >= 2 && to_walk ? nthr - nthreads : 0;
+	/* with two threads or more, files may be queued (once some thread helps) */
+	sc.npool = nthr >= 2 && to_walk ? 1 : 0;
+	sc.readers_active = nthreads;
+	workers = calloc(nthreads + nextra + 1, sizeof(*workers));
+	threads = calloc(nthreads + nextra + 1, sizeof(*threads));
 	sc.pending = calloc(img->nlayers + 1, sizeof(*sc.pending));
 	if (!workers || !threads || !sc.pending) {
 		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
 		goto fatal;
 	}
 	size_t started = 0;
-	for (size_t t = 0; t < nthreads + sc.npool; t++) {
+	for (size_t t = 0; t < nthreads + nextra; t++) {
 		rc = worker_init(&workers[t], &sc);
 		started++;
 		if (rc)
 			goto join;
 	}
 	size_t npool_run = 0;
-	for (size_t t = 0; t < sc.npool; t++) {
+	for (size_t t = 0; t < nextra; t++) {
 		if (pthread_create(&threads[nthreads + t], NULL, pool_thread, &workers[nthreads + t]))
 			break;
 		npool_run++;
 	}
-	if (npool_run == 0)
-		sc.npool = 0; /* no pool: readers scan everything themselves */
 	if (nthreads == 0) {
 		/* every layer came from the cache */
 	} else if (nthreads == 1) {
@@ -1587,6 +1659,10 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 				break;
 			launched++;
 		}
+		/* readers that did not start never close the queue: count them out */
+		pthread_mutex_lock(&sc.qlock);
+		sc.readers_active -= nthreads - (launched ? launched : 1);
+		pthread_mutex_unlock(&sc.qlock);
 		if (launched == 0)
 			reader_thread(&workers[0]);
 		for (size_t t = 0; t < launched; t++)
