@@ -620,6 +620,24 @@ static void item_run(worker *w, item *it)
 	item_free(it);
 }
 
+/* While a reader waits (for room in the queue, for its layer's queued files) it scans the
+ * oldest queued item itself, or sleeps when every queued item is already being scanned.
+ * Called and returns with qlock held. */
+static void help_or_wait(worker *w)
+{
+	lc_run *sc = w->sc;
+	item *h = pool_pop(sc);
+	if (h) {
+		pthread_mutex_unlock(&sc->qlock);
+		item_run(w, h);
+		pthread_mutex_lock(&sc->qlock);
+	} else {
+		sc->qspace_waiters++;
+		pthread_cond_wait(&sc->qspace, &sc->qlock);
+		sc->qspace_waiters--;
+	}
+}
+
 /* Queue a file for the pool. When the queue is full the reader scans the oldest item
  * itself rather than sleep: it has its own detector state, and two cores stay busy even
  * when a layer's reader is the slow part. */
@@ -627,18 +645,8 @@ static void pool_push(worker *w, item *it)
 {
 	lc_run *sc = w->sc;
 	pthread_mutex_lock(&sc->qlock);
-	while (sc->qbytes > 0 && sc->qbytes + (int64_t)it->len > QUEUE_MAX_BYTES) {
-		item *h = pool_pop(sc);
-		if (h) {
-			pthread_mutex_unlock(&sc->qlock);
-			item_run(w, h);
-			pthread_mutex_lock(&sc->qlock);
-			continue;
-		}
-		sc->qspace_waiters++;
-		pthread_cond_wait(&sc->qspace, &sc->qlock);
-		sc->qspace_waiters--;
-	}
+	while (sc->qbytes > 0 && sc->qbytes + (int64_t)it->len > QUEUE_MAX_BYTES)
+		help_or_wait(w);
 	it->next = NULL;
 	if (sc->qtail)
 		sc->qtail->next = it;
@@ -1166,18 +1174,8 @@ static void scan_layer(worker *w, size_t i)
 	if (sc->npool) {
 		/* The layer is done when the pool has scanned every file it was handed. */
 		pthread_mutex_lock(&sc->qlock);
-		while (sc->pending[i] > 0) {
-			item *h = pool_pop(sc); /* help rather than wait */
-			if (h) {
-				pthread_mutex_unlock(&sc->qlock);
-				item_run(w, h);
-				pthread_mutex_lock(&sc->qlock);
-				continue;
-			}
-			sc->qspace_waiters++;
-			pthread_cond_wait(&sc->qspace, &sc->qlock);
-			sc->qspace_waiters--;
-		}
+		while (sc->pending[i] > 0)
+			help_or_wait(w);
 		if (!rc && sc->layer_rc[i])
 			rc = sc->layer_rc[i];
 		pthread_mutex_unlock(&sc->qlock);
