@@ -164,10 +164,29 @@ def prune_and_clean(tmp):
     eq(p.returncode, 0, p.stderr)
     eq(info(tmp)['layers'], 0)
     scan(tmp, ref)
+    # the compiled rule files beside the database go too: one is written for every rule
+    # set and --scanners choice, so they would pile up otherwise
+    rules = lambda: sorted(n for n in os.listdir(tmp + '/c')
+                           if n.endswith('.hsdb') or n.endswith('.yarc'))
+    assert any(n.endswith('.hsdb') for n in rules()) and any(n.endswith('.yarc') for n in rules()), rules()
+    os.symlink('/etc/hostname', tmp + '/c/matcher-planted.hsdb')  # never followed or removed
+    p = cache(tmp, 'prune', '--older-than', '1d')
+    eq(p.returncode, 0, p.stderr)
+    eq(len(rules()), 3, 'used just now: kept')
     p = cache(tmp, 'clean')
     eq(p.returncode, 0, p.stderr)
     doc = info(tmp)
     eq((doc['layers'], doc['trusted_blobs'], doc['hits']), (0, 0, 0))
+    eq(rules(), ['matcher-planted.hsdb'])
+    assert os.path.exists('/etc/hostname')
+    scan(tmp, ref)
+    old = 1_000_000_000  # 2001: long unused
+    for n in rules():
+        if not os.path.islink(tmp + '/c/' + n):
+            os.utime(tmp + '/c/' + n, (old, old))
+    p = cache(tmp, 'prune', '--older-than', '1d')
+    eq(p.returncode, 0, p.stderr)
+    eq(rules(), ['matcher-planted.hsdb'])
 
 
 

@@ -7,6 +7,7 @@
  */
 #include "cache_int.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -706,6 +707,40 @@ out_nolock:
 	return rc;
 }
 
+/* ---- the compiled-rule files beside the database ------------------------------------ */
+
+/* matcher-<fp>.hsdb and yara-<fp>.yarc: a new one for every rule set and --scanners choice
+ * ever used, so `clean` removes them all and `prune --older-than` those not loaded for
+ * that long (their loaders refresh the mtime on every use). Regular files only, by lstat:
+ * a symlink planted under such a name is not followed. */
+static bool rule_file_name(const char *n)
+{
+	size_t l = strlen(n);
+	return (strncmp(n, "matcher-", 8) == 0 && l > 13 && strcmp(n + l - 5, ".hsdb") == 0) ||
+	       (strncmp(n, "yara-", 5) == 0 && l > 10 && strcmp(n + l - 5, ".yarc") == 0);
+}
+
+static void rule_files_remove(const lc_ctx *ctx, int64_t older_ms, int64_t *freed)
+{
+	char dir[4096], path[4400];
+	DIR *d;
+	struct dirent *de;
+	if (lc__cache_dir(ctx, dir, sizeof(dir)) != 0 || !(d = opendir(dir)))
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+		if (!rule_file_name(de->d_name) ||
+		    (size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path) ||
+		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (older_ms >= 0 && (int64_t)st.st_mtime * 1000 >= older_ms)
+			continue;
+		if (unlink(path) == 0 && freed)
+			*freed += (int64_t)st.st_size;
+	}
+	closedir(d);
+}
+
 /* ---- public: laocoon cache info|prune|clean ------------------------------------ */
 
 static bool ctx_ok(const lc_ctx *ctx)
@@ -791,6 +826,8 @@ lc_code lc_cache_prune(lc_ctx *ctx, int64_t max_bytes, int64_t older_than_s,
 		*freed_bytes = 0;
 	if (!ctx_ok(ctx))
 		return LC_EUSAGE;
+	if (older_than_s >= 0)
+		older_ms = lc__cache_now_ms() - older_than_s * 1000;
 	rc = cache_path(ctx, path, sizeof(path), false);
 	if (rc || access(path, F_OK) != 0)
 		goto out;
@@ -802,8 +839,6 @@ lc_code lc_cache_prune(lc_ctx *ctx, int64_t max_bytes, int64_t older_than_s,
 		goto out;
 	if (max_bytes < 0)
 		max_bytes = c->max_size;
-	if (older_than_s >= 0)
-		older_ms = lc__cache_now_ms() - older_than_s * 1000;
 	pthread_mutex_lock(&c->lock);
 	rc = evict_locked(c, max_bytes, older_ms, removed_layers, freed_bytes);
 	if (rc)
@@ -828,6 +863,8 @@ lc_code lc_cache_prune(lc_ctx *ctx, int64_t max_bytes, int64_t older_than_s,
 	}
 	pthread_mutex_unlock(&c->lock);
 out:
+	if (rc == LC_OK && older_ms >= 0)
+		rule_files_remove(ctx, older_ms, freed_bytes);
 	lc__cache_close(c);
 	return rc;
 }
@@ -869,6 +906,8 @@ lc_code lc_cache_clean(lc_ctx *ctx)
 	exec(c->db, "VACUUM");
 	exec(c->db, "PRAGMA wal_checkpoint(TRUNCATE)");
 out:
+	if (rc == LC_OK)
+		rule_files_remove(ctx, -1, NULL);
 	lc__cache_close(c);
 	return rc;
 }

@@ -124,6 +124,8 @@ int lc__matcher_cache_load(lc_matcher *m, lc_ctx *ctx)
 	all = bin = NULL;
 	m->from_cache = true;
 	ret = 0;
+	/* used now: `cache prune --older-than` goes by this */
+	(void)utimensat(AT_FDCWD, m->cache_path, NULL, 0);
 out:
 	if (all)
 		hs_free_database(all);
