@@ -717,9 +717,21 @@ static bool worth_scanning(ys *s, yw *w, const lc_entry *e, const uint8_t *buf, 
 			   int64_t size)
 {
 	lc_yc_file f;
-	/* a hole or a short file: the matcher did not see what libyara will */
-	if (!s->yc || w->gap || w->pos != e->size)
+	/* a hole inside the file, or more bytes than its size: the matcher did not see what
+	 * libyara will */
+	if (!s->yc || w->gap || w->pos > e->size)
 		return true;
+	/* A short file (a layer cut short, a sparse tail): past the bytes that arrived libyara
+	 * sees zeros (the spill is extended to the size), so only a literal that ends in zero
+	 * bytes can match there, even across the boundary: count each such literal as seen.
+	 * (A decompression bomb's 256 MB of zeros then no longer goes through libyara.) */
+	if (w->pos < e->size) {
+		for (size_t i = 0; i < lc__yc_nlits(s->yc); i++) {
+			const lc_yc_lit *l = lc__yc_lit(s->yc, i);
+			if (l->len && l->bytes[l->len - 1] == 0)
+				w->seen[l->str / 64] |= 1ull << (l->str % 64);
+		}
+	}
 	f.seen = w->seen;
 	f.size = size;
 	f.head = buf;
@@ -801,8 +813,9 @@ static lc_code on_chunk(void *shared, void *worker, lc_emitter *em, const lc_ent
 	int64_t limit = s->buf_limit;
 	lc_code rc = LC_OK;
 
-	/* blocks must follow each other with no hole, up to the file's size */
-	if (offset >= 0 && offset != w->pos)
+	/* blocks must follow each other with no hole (the last call, with the file's size as
+	 * its offset, says where the file ends: short of it is a short file, not a hole) */
+	if (!last && offset >= 0 && offset != w->pos)
 		w->gap = true;
 	if (!last)
 		w->pos = (offset >= 0 ? offset : w->pos) + (int64_t)len;
