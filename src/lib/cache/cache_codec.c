@@ -324,19 +324,8 @@ void lc__cache_layer_free(lc_cache_layer *cl)
 {
 	if (!cl)
 		return;
-	for (size_t i = 0; i < cl->nfindings; i++) {
-		lc_finding *f = &cl->findings[i];
-
-		free(f->detector);
-		free(f->rule_id);
-		free(f->title);
-		free(f->description);
-		free(f->layer_diff_id);
-		free(f->path);
-		free(f->evidence);
-		json_decref(f->details);
-		free(f->remediation);
-	}
+	for (size_t i = 0; i < cl->nfindings; i++)
+		lc__finding_release(&cl->findings[i]);
 	free(cl->findings);
 	lc__diag_list_free(&cl->warnings);
 	for (size_t i = 0; i < cl->ncaptures; i++) {
