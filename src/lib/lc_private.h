@@ -650,6 +650,10 @@ int lc__cache_dir(const lc_ctx *ctx, char *dir, size_t size);
 int lc__mkdirs(const char *path); /* mkdir -p, mode 0700; 0 or -1 */
 /* A cache file whole (regular, not through a symlink, min < size <= max), or NULL. */
 uint8_t *lc__cache_file_read(const char *path, size_t min, int64_t max, size_t *len);
+struct iovec;
+/* Write it whole: a temporary file in dir, fsync'ed, renamed onto path. 0 or -1. */
+int lc__cache_file_write(const char *dir, const char *path, const struct iovec *parts,
+			 size_t nparts);
 void lc__cache_close(lc_cache *c); /* NULL is fine */
 
 /* A file a detector asked to capture (lc_detector.capture), as this layer has it. */

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -111,6 +112,49 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return data;
+}
+
+/* Write a cache file whole: the parts into a temporary file in dir (created 0700 if need
+ * be), fsync'ed, then renamed onto path, so a concurrent reader sees the old file or the
+ * whole new one, never half of it. 0, or -1 (nothing is left behind). */
+int lc__cache_file_write(const char *dir, const char *path, const struct iovec *parts,
+			 size_t nparts)
+{
+	char tmp[4200];
+	int fd = -1, rc = -1;
+	FILE *f = NULL;
+	bool made = false;
+	if (lc__mkdirs(dir) != 0 ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.tmp-XXXXXX", dir) >= sizeof(tmp))
+		goto out;
+	fd = mkstemp(tmp);
+	if (fd < 0)
+		goto out;
+	made = true;
+	f = fdopen(fd, "wb");
+	if (!f)
+		goto out;
+	fd = -1;
+	for (size_t i = 0; i < nparts; i++)
+		if (parts[i].iov_len && fwrite(parts[i].iov_base, 1, parts[i].iov_len, f) !=
+					       parts[i].iov_len)
+			goto out;
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
+		goto out;
+	if (fclose(f) != 0) {
+		f = NULL;
+		goto out;
+	}
+	f = NULL;
+	rc = rename(tmp, path);
+out:
+	if (f)
+		fclose(f);
+	if (fd >= 0)
+		close(fd);
+	if (rc != 0 && made)
+		unlink(tmp);
+	return rc;
 }
 
 /* ctx->cache_dir, else $LAOCOON_CACHE_DIR (tests and CI point every run at one place),

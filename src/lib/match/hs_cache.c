@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 static const char cache_magic[8] = {'L', 'C', 'H', 'S', 'D', 'B', '1', 0};
@@ -137,13 +138,10 @@ out:
 
 void lc__matcher_cache_store(lc_matcher *m, lc_ctx *ctx)
 {
-	char dir[1024], tmp[1100] = "";
+	char dir[1024];
 	char *sa = NULL, *sb = NULL;
 	size_t la = 0, lb = 0;
-	int fd = -1;
 	cache_hdr h;
-	FILE *f = NULL;
-	bool ok = false;
 	EVP_MD_CTX *c = NULL;
 	unsigned dl = 32;
 	if (!m->db_all || cache_file(m, ctx, dir, sizeof(dir)) != 0)
@@ -167,35 +165,11 @@ void lc__matcher_cache_store(lc_matcher *m, lc_ctx *ctx)
 	if (lb)
 		EVP_DigestUpdate(c, sb, lb);
 	EVP_DigestFinal_ex(c, h.payload_sha, &dl);
-	if (lc__mkdirs(dir) != 0)
-		goto out;
-	snprintf(tmp, sizeof(tmp), "%s/.matcher-XXXXXX", dir);
-	fd = mkstemp(tmp);
-	if (fd < 0)
-		goto out;
-	f = fdopen(fd, "wb");
-	if (!f)
-		goto out;
-	fd = -1;
-	if (fwrite(&h, sizeof(h), 1, f) != 1 || fwrite(sa, 1, la, f) != la ||
-	    (lb && fwrite(sb, 1, lb, f) != lb))
-		goto out;
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0)
-		goto out;
-	if (fclose(f) != 0) {
-		f = NULL;
-		goto out;
+	{
+		struct iovec parts[] = {{&h, sizeof(h)}, {sa, la}, {sb, lb}};
+		(void)lc__cache_file_write(dir, m->cache_path, parts, 3);
 	}
-	f = NULL;
-	/* rename is atomic: a concurrent reader sees the old file or the whole new one */
-	ok = rename(tmp, m->cache_path) == 0;
 out:
-	if (f)
-		fclose(f);
-	if (fd >= 0)
-		close(fd);
-	if (!ok && tmp[0] && strstr(tmp, "/.matcher-") && !strstr(tmp, "XXXXXX"))
-		unlink(tmp);
 	EVP_MD_CTX_free(c);
 	free(sa); /* hs_serialize_database uses the default allocator (malloc) */
 	free(sb);
