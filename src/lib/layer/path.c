@@ -100,19 +100,21 @@ static bool wild_match(const char *g, const char *p)
 bool lc__glob_match(const char *glob, const char *path)
 {
 	size_t m = 0, nstar = 0, first_star = 0, last_star = 0, lp;
-	bool other = false, ok = false;
+	bool qmark = false, bracket = false, ok = false;
 
 	for (const char *g = glob; *g; g++, m++) {
 		if (*g == '*') {
 			if (nstar++ == 0)
 				first_star = m;
 			last_star = m;
-		} else if (*g == '?' || *g == '[' || *g == '\\') {
-			other = true;
+		} else if (*g == '?') {
+			qmark = true;
+		} else if (*g == '[' || *g == '\\') {
+			bracket = true;
 		}
 	}
-	if (other) {
-		ok = strpbrk(glob, "[\\") ? fnmatch(glob, path, 0) == 0 : wild_match(glob, path);
+	if (bracket || qmark) {
+		ok = bracket ? fnmatch(glob, path, 0) == 0 : wild_match(glob, path);
 		goto out;
 	}
 	lp = strlen(path);
