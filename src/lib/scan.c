@@ -48,8 +48,9 @@ struct lc_run {
 	atomic_llong mem_used;
 	int64_t mem_budget; /* 0 = unbounded */
 	bool mem_exceeded;
-	/* the work-item pool (npool == 0: every file is scanned in its reader) */
-	size_t npool;
+	/* files may be queued to helping threads (--parallel 2 or more); false: every file is
+	 * scanned by its reader */
+	bool queue_on;
 	pthread_mutex_t qlock;
 	pthread_cond_t qitems, qspace;
 	struct item *qhead, *qtail;
@@ -784,7 +785,7 @@ static lc_code on_entry(void *ud, const lc_entry *e, lc_content *c)
 		rc = LC_EINCOMPLETE;
 		goto out;
 	}
-	if (sc->npool > 0 && atomic_load(&sc->helpers) > 0 && e->size >= 0 &&
+	if (sc->queue_on && atomic_load(&sc->helpers) > 0 && e->size >= 0 &&
 	    (size_t)e->size <= ITEM_MAX) {
 		item *it = NULL;
 		rc = item_make(w, e, c, &it);
@@ -1171,7 +1172,7 @@ static void scan_layer(worker *w, size_t i)
 	if (sc->cache)
 		sc->blob_identified[i] = lc__cache_layer_identify(sc->img, i, &sc->blob_ids[i]);
 	rc = lc__layer_walk(sc->ctx, sc->img, i, &cb, res, &w->warnings, &w->errors);
-	if (sc->npool) {
+	if (sc->queue_on) {
 		/* The layer is done when the pool has scanned every file it was handed. */
 		pthread_mutex_lock(&sc->qlock);
 		while (sc->pending[i] > 0)
@@ -1233,7 +1234,7 @@ static void *reader_thread(void *arg)
 		pthread_cond_broadcast(&sc->qitems);
 	}
 	pthread_mutex_unlock(&sc->qlock);
-	if (sc->npool)
+	if (sc->queue_on)
 		pool_thread(w);
 	return NULL;
 }
@@ -1287,12 +1288,12 @@ static json_t *jsecret(const lc_run *sc, const char *path, const char *s)
 static bool holds_secret(const lc_run *sc, const char *path)
 {
 	size_t n = strlen(path);
-	if (secret_at(sc, path))
-		return true;
+	if (sc->ctx->show_secrets || !sc->rep)
+		return false;
 	for (size_t i = 0; i < sc->rep->nfindings; i++) {
 		const lc_finding *f = &sc->rep->findings[i];
 		if (f->source != LC_SRC_FILE && f->path && strncmp(f->path, path, n) == 0 &&
-		    f->path[n] == '[' &&
+		    (f->path[n] == '\0' || f->path[n] == '[') &&
 		    (strcmp(f->detector, "secrets") == 0 || strcmp(f->detector, "credentials") == 0))
 			return true;
 	}
@@ -1624,7 +1625,7 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	nthreads = nthr < to_walk ? nthr : to_walk;
 	nextra = nthr >= 2 && to_walk ? nthr - nthreads : 0;
 	/* with two threads or more, files may be queued (once some thread helps) */
-	sc.npool = nthr >= 2 && to_walk ? 1 : 0;
+	sc.queue_on = nthr >= 2 && to_walk;
 	sc.readers_active = nthreads;
 	workers = calloc(nthreads + nextra + 1, sizeof(*workers));
 	threads = calloc(nthreads + nextra + 1, sizeof(*threads));
@@ -1640,11 +1641,11 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 		if (rc)
 			goto join;
 	}
-	size_t npool_run = 0;
+	size_t nextra_run = 0;
 	for (size_t t = 0; t < nextra; t++) {
 		if (pthread_create(&threads[nthreads + t], NULL, pool_thread, &workers[nthreads + t]))
 			break;
-		npool_run++;
+		nextra_run++;
 	}
 	if (nthreads == 0) {
 		/* every layer came from the cache */
@@ -1670,7 +1671,7 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	sc.qclosed = true;
 	pthread_cond_broadcast(&sc.qitems);
 	pthread_mutex_unlock(&sc.qlock);
-	for (size_t t = 0; t < npool_run; t++)
+	for (size_t t = 0; t < nextra_run; t++)
 		pthread_join(threads[nthreads + t], NULL);
 join:
 	if (rc) {
