@@ -153,13 +153,13 @@ static inline void lt_raw_end(lt_buf *b)
 }
 
 /* ---- compression ---------------------------------------------------------------- */
-static inline lt_buf lt_gzip(const uint8_t *p, size_t n, int level)
+/* Append p compressed by zlib: window_bits 15 + 16 for a gzip member, -15 for raw deflate. */
+static inline void lt_deflate(lt_buf *b, const uint8_t *p, size_t n, int level, int window_bits)
 {
-	lt_buf b = {0};
 	z_stream z;
 	uint8_t out[65536];
 	memset(&z, 0, sizeof(z));
-	deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+	deflateInit2(&z, level, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY);
 	z.next_in = (Bytef *)p;
 	z.avail_in = (uInt)n;
 	int r;
@@ -167,9 +167,15 @@ static inline lt_buf lt_gzip(const uint8_t *p, size_t n, int level)
 		z.next_out = out;
 		z.avail_out = sizeof(out);
 		r = deflate(&z, Z_FINISH);
-		lt_put(&b, out, sizeof(out) - z.avail_out);
+		lt_put(b, out, sizeof(out) - z.avail_out);
 	} while (r == Z_OK);
 	deflateEnd(&z);
+}
+
+static inline lt_buf lt_gzip(const uint8_t *p, size_t n, int level)
+{
+	lt_buf b = {0};
+	lt_deflate(&b, p, n, level, 15 + 16);
 	return b;
 }
 

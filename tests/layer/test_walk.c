@@ -666,20 +666,7 @@ static lt_buf gzip_fancy(const lt_buf *tar, size_t namelen)
 	uint32_t hcrc = (uint32_t)crc32(0, b.p, (uInt)b.n);
 	uint8_t hc[2] = {(uint8_t)hcrc, (uint8_t)(hcrc >> 8)};
 	lt_put(&b, hc, 2);
-	z_stream z;
-	uint8_t out[65536];
-	memset(&z, 0, sizeof(z));
-	deflateInit2(&z, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY);
-	z.next_in = tar->p;
-	z.avail_in = (uInt)tar->n;
-	int r;
-	do {
-		z.next_out = out;
-		z.avail_out = sizeof(out);
-		r = deflate(&z, Z_FINISH);
-		lt_put(&b, out, sizeof(out) - z.avail_out);
-	} while (r == Z_OK);
-	deflateEnd(&z);
+	lt_deflate(&b, tar->p, tar->n, 6, -15);
 	uint32_t crc = (uint32_t)crc32(0, tar->p, (uInt)tar->n), isz = (uint32_t)tar->n;
 	uint8_t tr[8] = {(uint8_t)crc, (uint8_t)(crc >> 8), (uint8_t)(crc >> 16), (uint8_t)(crc >> 24),
 			 (uint8_t)isz, (uint8_t)(isz >> 8), (uint8_t)(isz >> 16), (uint8_t)(isz >> 24)};
