@@ -61,6 +61,14 @@ def stats(runs):
     return {k: Stat(v[-max(1, min(len(v), 5)):]) for k, v in runs.items()}
 
 
+def read_int(path):
+    """The number a bench step wrote to a file, 0 when it did not."""
+    try:
+        return int(open(path).read())
+    except (OSError, ValueError):
+        return 0
+
+
 def fmt_s(x):
     return '%.2f' % x if x < 100 else '%.0f' % x
 
@@ -263,11 +271,7 @@ def main():
         w('```')
     ss = [k for k in order if k[0] == 'secrets-subset']
     if ss:
-        b = 0
-        try:
-            b = int(open(os.path.join(a.data, 'secrets-subset.bytes')).read())
-        except (OSError, ValueError):
-            pass
+        b = read_int(os.path.join(a.data, 'secrets-subset.bytes'))
         w('')
         w('secretlint against laocoon on the first 200 files of the corpus (%.1f MB), from inside'
           ' the directory (secretlint lints only below its working directory):' % (b / 1e6))
@@ -285,11 +289,7 @@ def main():
                 w('- ' + line)
     dr = [k for k in order if k[0] == 'debian-root']
     if dr:
-        b = 0
-        try:
-            b = int(open(os.path.join(a.data, 'debian-root.bytes')).read())
-        except (OSError, ValueError):
-            pass
+        b = read_int(os.path.join(a.data, 'debian-root.bytes'))
         w('')
         w('Debian minbase root directory (%.0f MB), secrets only, side by side:' % (b / 1e6))
         w('')
