@@ -443,6 +443,10 @@ lc_matcher *lc__matcher_get(lc_ctx *ctx); /* created on first use */
 lc_code lc__matcher_add(lc_matcher *m, const lc_detector *owner, lc_match_fn fn,
 			unsigned rule, const char *expr, unsigned flags, size_t before,
 			size_t after);
+/* A literal of any bytes (NUL included), matched as such; LC_M_LITERAL is implied. */
+lc_code lc__matcher_add_bytes(lc_matcher *m, const lc_detector *owner, lc_match_fn fn,
+			      unsigned rule, const uint8_t *lit, size_t len, unsigned flags,
+			      size_t before, size_t after);
 
 
 /* Used by the scan (scan.c) only. */

@@ -317,33 +317,6 @@ static lc_code on_match(void *shared, void *worker, lc_emitter *em, const lc_ent
 	return LC_OK;
 }
 
-/* Hyperscan takes a NUL-terminated expression: a literal holding NUL bytes (wide
- * strings, hex runs) goes in as a regex with every byte but letters and digits escaped
- * (letters stay bare so that caseless applies to them). */
-static char *lit_expr(const lc_yc_lit *l, unsigned *flags)
-{
-	static const char hx[] = "0123456789abcdef";
-	char *out = malloc(l->len * 4 + 1), *o = out;
-	bool nul = memchr(l->bytes, 0, l->len) != NULL;
-	if (!out)
-		return NULL;
-	*flags = LC_M_ONCE | (l->caseless ? LC_M_CASELESS : 0) | (nul ? 0 : LC_M_LITERAL);
-	for (size_t i = 0; i < l->len; i++) {
-		uint8_t ch = l->bytes[i];
-		if (!nul || (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9')) {
-			*o++ = (char)ch;
-		} else {
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hx[ch >> 4];
-			*o++ = hx[ch & 15];
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Every literal of the prefilter into the shared matcher; presence is all it needs, so
  * no window and one match per file. On failure the prefilter is dropped: extra
  * registered patterns only cost a little time. */
@@ -353,11 +326,8 @@ static void prefilter_register(lc_ctx *ctx, ys *s)
 	bool ok = m != NULL && lc__yc_nlits(s->yc) <= PREFILTER_MAX_LITERALS;
 	for (size_t i = 0; ok && i < lc__yc_nlits(s->yc); i++) {
 		const lc_yc_lit *l = lc__yc_lit(s->yc, i);
-		unsigned flags;
-		char *expr = lit_expr(l, &flags);
-		ok = expr && lc__matcher_add(m, &lc__det_yara, on_match, l->str, expr, flags, 0, 0) ==
-				     LC_OK;
-		free(expr);
+		ok = lc__matcher_add_bytes(m, &lc__det_yara, on_match, l->str, l->bytes, l->len,
+					   LC_M_ONCE | (l->caseless ? LC_M_CASELESS : 0), 0, 0) == LC_OK;
 	}
 	if (!ok) {
 		if (s->debug)

@@ -185,27 +185,39 @@ bool lc__matcher_is_binary(const uint8_t *buf, size_t len)
 /* ---- compile ---------------------------------------------------------------------- */
 
 /* Hyperscan wants a regex: a literal is escaped byte by byte (\xNN for anything not
- * alphanumeric, so no metacharacter survives). */
-static char *literal_to_regex(const char *lit)
+ * alphanumeric, so no metacharacter survives, and a NUL byte can be named). */
+static char *literal_to_regex(const uint8_t *lit, size_t n)
 {
-	size_t n = strlen(lit);
+	static const char hx[] = "0123456789abcdef";
 	char *out = malloc(n * 4 + 1);
 	char *o = out;
 	if (!out)
 		return NULL;
-	for (const unsigned char *s = (const unsigned char *)lit; *s; s++) {
-		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')) {
-			*o++ = (char)*s;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t ch = lit[i];
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')) {
+			*o++ = (char)ch;
 		} else {
-			static const char hx[] = "0123456789abcdef";
 			*o++ = '\\';
 			*o++ = 'x';
-			*o++ = hx[*s >> 4];
-			*o++ = hx[*s & 15];
+			*o++ = hx[ch >> 4];
+			*o++ = hx[ch & 15];
 		}
 	}
 	*o = 0;
 	return out;
+}
+
+lc_code lc__matcher_add_bytes(lc_matcher *m, const lc_detector *owner, lc_match_fn fn,
+			      unsigned rule, const uint8_t *lit, size_t len, unsigned flags,
+			      size_t before, size_t after)
+{
+	lc_code rc = LC_EINTERNAL;
+	char *expr = len ? literal_to_regex(lit, len) : NULL;
+	if (expr)
+		rc = lc__matcher_add(m, owner, fn, rule, expr, flags & ~LC_M_LITERAL, before, after);
+	free(expr);
+	return rc;
 }
 
 static unsigned hs_flags_of(unsigned f)
@@ -244,7 +256,7 @@ static lc_code build_db(lc_matcher *m, lc_ctx *ctx, bool binary, hs_database_t *
 		if (binary && (p->flags & LC_M_TEXT_ONLY))
 			continue;
 		if (p->flags & LC_M_LITERAL) {
-			owned[n] = literal_to_regex(p->expr);
+			owned[n] = literal_to_regex((const uint8_t *)p->expr, strlen(p->expr));
 			if (!owned[n]) {
 				rc = lc__fail(ctx, LC_EINTERNAL, "out of memory building the matcher");
 				goto out;
