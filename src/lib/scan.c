@@ -1276,10 +1276,14 @@ static bool secret_at(const lc_run *sc, const char *path)
 	return false;
 }
 
+/* What stands for a config string or history step that holds a secret, wherever the
+ * report would quote it. */
+#define REDACTED_QUOTE "<redacted: holds a secret; see findings or --show-secrets>"
+
 static json_t *jsecret(const lc_run *sc, const char *path, const char *s)
 {
 	if (s && secret_at(sc, path))
-		return json_string("<redacted: holds a secret; see findings or --show-secrets>");
+		return json_string(REDACTED_QUOTE);
 	return jstr(s);
 }
 
@@ -1308,7 +1312,6 @@ static bool holds_secret(const lc_run *sc, const char *path)
  */
 static void redact_quotes(lc_run *sc, size_t from)
 {
-	static const char placeholder[] = "<redacted: holds a secret; see findings or --show-secrets>";
 	if (sc->ctx->show_secrets)
 		return;
 	for (size_t i = from; i < sc->rep->nfindings; i++) {
@@ -1317,7 +1320,7 @@ static void redact_quotes(lc_run *sc, size_t from)
 		if (strcmp(f->detector, "secrets") == 0 || strcmp(f->detector, "credentials") == 0)
 			continue;
 		if (f->source != LC_SRC_FILE && f->path && f->evidence && holds_secret(sc, f->path)) {
-			char *e = strdup(placeholder);
+			char *e = strdup(REDACTED_QUOTE);
 			if (e) {
 				free(f->evidence);
 				f->evidence = e;
@@ -1329,7 +1332,7 @@ static void redact_quotes(lc_run *sc, size_t from)
 				continue;
 			snprintf(hp, sizeof(hp), "history[%zu]", h);
 			if (secret_at(sc, hp)) {
-				json_object_set_new(f->details, "created_by", json_string(placeholder));
+				json_object_set_new(f->details, "created_by", json_string(REDACTED_QUOTE));
 				break;
 			}
 		}
