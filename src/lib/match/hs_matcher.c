@@ -401,13 +401,25 @@ void lc__matcher_worker_free(lc_matcher_worker *w)
 	free(w);
 }
 
+/* Every byte a file streams through the matcher is counted here (findings carry line
+ * numbers). memchr per line was 1.5-2% of a scan on text with short lines (apt lists);
+ * sixteen byte-wide counters, flushed before they can wrap, are a loop compilers turn
+ * into vector compares: about 5x faster on such text. */
 static int64_t count_nl(const uint8_t *p, size_t n)
 {
 	int64_t c = 0;
-	const uint8_t *end = p + n;
-	while (p < end && (p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
-		c++;
-		p++;
+	while (n > 0) {
+		size_t k = n < 255 * 16 ? n : 255 * 16, i = 0;
+		uint8_t acc[16] = {0};
+		for (; i + 16 <= k; i += 16)
+			for (size_t j = 0; j < 16; j++)
+				acc[j] = (uint8_t)(acc[j] + (p[i + j] == '\n'));
+		for (size_t j = 0; j < 16; j++)
+			c += acc[j];
+		for (; i < k; i++)
+			c += p[i] == '\n';
+		p += k;
+		n -= k;
 	}
 	return c;
 }
