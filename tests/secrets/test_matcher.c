@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -300,6 +301,27 @@ int main(void)
 		lc__matcher_scan_buffer(w, NULL, NULL, &e, (const uint8_t *)"x = AKIAQYLPMN5HHHFPZAM2\n", 25);
 		TAP_OK(g_nfound == 1, "rebuilt database works");
 		lc__matcher_worker_free(w);
+	}
+	/* one flipped byte deep in the bytecode: the file carries no checksum of ours, so this
+	 * is Hyperscan's own CRC-32C refusing it (hs_deserialize_database) */
+	{
+		struct stat sb;
+		lc_matcher_stats st4;
+		lc_ctx *c6 = lc_ctx_new();
+		lc_ctx_set_option(c6, "cache-dir", dir);
+		if (stat(st3.cache_path, &sb) == 0 && (f = fopen(st3.cache_path, "r+b")) != NULL) {
+			int ch;
+			fseek(f, (long)sb.st_size / 2, SEEK_SET);
+			ch = fgetc(f);
+			fseek(f, (long)sb.st_size / 2, SEEK_SET);
+			fputc(ch ^ 0x01, f);
+			fclose(f);
+		}
+		lc_matcher *m6 = make_matcher(c6, rs);
+		TAP_OK(lc__matcher_compile(m6, c6) == LC_OK, "compile over a cache file with a flipped byte");
+		lc__matcher_stats(m6, &st4);
+		TAP_OK(!st4.from_cache, "a flipped byte in the middle of the database is detected");
+		lc_ctx_free(c6);
 	}
 	/* an expression Hyperscan cannot run as is (lookbehind) goes in as a prefilter */
 	{
