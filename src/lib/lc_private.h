@@ -652,8 +652,10 @@ lc_code lc__cache_open(lc_ctx *ctx, lc_cache **out);
  * $LAOCOON_CACHE_DIR, $XDG_CACHE_HOME/laocoon or ~/.cache/laocoon. 0, or -1 when none. */
 int lc__cache_dir(const lc_ctx *ctx, char *dir, size_t size);
 int lc__mkdirs(const char *path); /* mkdir -p, mode 0700; 0 or -1 */
-/* A cache file whole (regular, not through a symlink, min < size <= max), or NULL. */
+/* A cache file whole (regular, not through a symlink, min < size <= max), or NULL; mapped
+ * read-only: give it back with lc__cache_file_release. */
 uint8_t *lc__cache_file_read(const char *path, size_t min, int64_t max, size_t *len);
+void lc__cache_file_release(uint8_t *data, size_t len);
 struct iovec;
 /* Write it whole: a temporary file in dir, fsync'ed, renamed onto path. 0 or -1. */
 int lc__cache_file_write(const char *dir, const char *path, const struct iovec *parts,

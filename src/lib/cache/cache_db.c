@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -91,27 +92,26 @@ uint8_t *lc__cache_file_read(const char *path, size_t min, int64_t max, size_t *
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	struct stat st;
-	uint8_t *data = NULL;
+	void *map = MAP_FAILED;
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= (off_t)min ||
 	    st.st_size > max)
 		goto out;
-	data = malloc((size_t)st.st_size);
-	if (!data)
-		goto out;
-	for (size_t got = 0; got < (size_t)st.st_size;) {
-		ssize_t r = read(fd, data + got, (size_t)st.st_size - got);
-		if (r <= 0) {
-			free(data);
-			data = NULL;
-			goto out;
-		}
-		got += (size_t)r;
-	}
-	*len = (size_t)st.st_size;
+	/* mapped, not read: the matcher's 3.6 MB database was a copy and a page fault per
+	 * page of a fresh buffer (~1.7 ms of every start). Files are replaced by rename and
+	 * removed by unlink, never truncated in place, so the mapping stays whole. */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	if (map != MAP_FAILED)
+		*len = (size_t)st.st_size;
 out:
 	if (fd >= 0)
 		close(fd);
-	return data;
+	return map == MAP_FAILED ? NULL : map;
+}
+
+void lc__cache_file_release(uint8_t *data, size_t len)
+{
+	if (data)
+		munmap(data, len);
 }
 
 /* Write a cache file whole: the parts into a temporary file in dir (created 0700 if need

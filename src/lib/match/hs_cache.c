@@ -114,7 +114,7 @@ out:
 		hs_free_database(all);
 	if (bin)
 		hs_free_database(bin);
-	free(data);
+	lc__cache_file_release(data, dlen);
 	return ret;
 }
 
