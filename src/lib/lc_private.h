@@ -286,6 +286,18 @@ lc_code lc__layer_walk(lc_ctx *ctx, lc_image *img, size_t i, const lc_walk_cb *c
 int lc__path_normalise(const char *in, char *out, size_t outsz, bool *was_absolute);
 /* fnmatch(glob, path, 0) == 0, without its cost for globs of only '*' and '?'. */
 bool lc__glob_match(const char *glob, const char *path);
+/* The same, with the glob classified once: a literal compare for "LIT", "*LIT", "LIT*" and
+ * "*LIT*". The glob's text must outlive g. */
+typedef enum lc_glob_kind {
+	LC_GLOB_EXACT, LC_GLOB_SUFFIX, LC_GLOB_PREFIX, LC_GLOB_INFIX, LC_GLOB_WILD, LC_GLOB_FNMATCH
+} lc_glob_kind;
+typedef struct lc_glob {
+	const char *glob, *lit;
+	size_t len;
+	lc_glob_kind kind;
+} lc_glob;
+void lc__glob_compile(const char *glob, lc_glob *g);
+bool lc__glob_match_compiled(const lc_glob *g, const char *path, size_t path_len);
 
 /* ---- the file index and whiteouts ------------------------------------------- */
 /* Compact per-layer record: what inspect --files and the image hooks see. */

@@ -24,6 +24,8 @@ typedef struct capture {
 	size_t len;
 } capture;
 
+#define LC_MAX_DETECTORS 64
+
 struct lc_run {
 	lc_ctx *ctx;
 	lc_image *img;
@@ -36,6 +38,10 @@ struct lc_run {
 	size_t ncaps, capcaps;
 	const char **capture_paths; /* union of the detectors' capture lists */
 	size_t ncapture_paths;
+	/* every detector's path globs, classified once: detector i's are
+	 * globs[glob_at[i] .. glob_at[i + 1]); none (NULL paths) means every file */
+	lc_glob *globs;
+	size_t glob_at[LC_MAX_DETECTORS + 1];
 	lc_layer_result *results;
 	lc_code *layer_rc;
 	atomic_size_t next_layer;
@@ -85,8 +91,6 @@ typedef struct worker {
 	lc_diag_list warnings, errors;
 	bool mem_reported;
 } worker;
-
-#define LC_MAX_DETECTORS 64
 
 /* Charge bytes of our own buffers to --max-memory; refuse past the budget. */
 static lc_code mem_charge(lc_run *sc, int64_t n)
@@ -351,14 +355,34 @@ const uint8_t *lc__view_capture(const lc_view *v, const char *path, size_t *len,
 
 /* ---- per-entry dispatch ------------------------------------------------------------ */
 
-static bool path_selected(const lc_detector *d, const char *path)
+static bool path_selected(const lc_run *sc, size_t det, const char *path, size_t plen)
 {
-	if (!d->paths)
+	if (!lc__detectors[det]->paths)
 		return true;
-	for (size_t i = 0; d->paths[i]; i++)
-		if (lc__glob_match(d->paths[i], path))
+	for (size_t i = sc->glob_at[det]; i < sc->glob_at[det + 1]; i++)
+		if (lc__glob_match_compiled(&sc->globs[i], path, plen))
 			return true;
 	return false;
+}
+
+/* Classify the detectors' path globs once per scan (lc__glob_compile). */
+static lc_code globs_compile(lc_run *sc)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < sc->ndet; i++)
+		for (size_t j = 0; lc__detectors[i]->paths && lc__detectors[i]->paths[j]; j++)
+			n++;
+	sc->globs = calloc(n + 1, sizeof(*sc->globs));
+	if (!sc->globs)
+		return LC_EINTERNAL;
+	n = 0;
+	for (size_t i = 0; i < sc->ndet; i++) {
+		sc->glob_at[i] = n;
+		for (size_t j = 0; lc__detectors[i]->paths && lc__detectors[i]->paths[j]; j++)
+			lc__glob_compile(lc__detectors[i]->paths[j], &sc->globs[n++]);
+	}
+	sc->glob_at[sc->ndet] = n;
+	return LC_OK;
 }
 
 static bool looks_binary(const uint8_t *buf, size_t len)
@@ -381,10 +405,11 @@ static bool file_select(worker *w, const lc_entry *e, filectx *f)
 	lc_run *sc = w->sc;
 	lc_ctx *ctx = sc->ctx;
 	int64_t fbuf = lc__limit(ctx, LC_LIM_FILE_BUFFER);
+	size_t plen = strlen(e->path);
 	memset(f, 0, sizeof(*f));
 	for (size_t i = 0; i < sc->ndet; i++) {
 		const lc_detector *d = lc__detectors[i];
-		if (!ctx->det_enabled[i] || !path_selected(d, e->path))
+		if (!ctx->det_enabled[i] || !path_selected(sc, i, e->path, plen))
 			continue;
 		if ((d->wants & LC_WANT_CHUNKS) && d->on_chunk)
 			f->chunk_on[i] = f->any_chunk = true;
@@ -1583,6 +1608,11 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 				sc.capture_paths[sc.ncapture_paths++] = lc__detectors[i]->capture[j];
 	}
 
+	if (globs_compile(&sc) != LC_OK) {
+		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
+		goto fatal;
+	}
+
 	sc.idx = lc__fileidx_new(img->nlayers);
 	sc.results = calloc(img->nlayers + 1, sizeof(*sc.results));
 	sc.layer_rc = calloc(img->nlayers + 1, sizeof(*sc.layer_rc));
@@ -1772,6 +1802,7 @@ out:
 	}
 	free(sc.caps);
 	free(sc.capture_paths);
+	free(sc.globs);
 	free(sc.results);
 	free(sc.layer_rc);
 	free(sc.pending);

@@ -95,40 +95,65 @@ static bool wild_match(const char *g, const char *p)
  * meets ~100 globs). Globs with brackets or escapes go to fnmatch itself; '*' and '?'
  * have the same meaning here (flags 0: '*' crosses '/', no special leading '.'; bytes,
  * as in the C locale). The common shapes "*LIT", "LIT*", "*LIT*" and "LIT" cost one
- * comparison.
+ * comparison. A glob is classified once (lc__glob_compile): the scan compiles every
+ * detector's globs at its start, so a file costs one strlen and one comparison per glob.
  */
-bool lc__glob_match(const char *glob, const char *path)
+void lc__glob_compile(const char *glob, lc_glob *g)
 {
-	size_t m = 0, nstar = 0, first_star = 0, last_star = 0, lp;
-	bool qmark = false, bracket = false, ok = false;
+	size_t m = 0, nstar = 0, first_star = 0, last_star = 0;
+	bool qmark = false, bracket = false;
 
-	for (const char *g = glob; *g; g++, m++) {
-		if (*g == '*') {
+	for (const char *p = glob; *p; p++, m++) {
+		if (*p == '*') {
 			if (nstar++ == 0)
 				first_star = m;
 			last_star = m;
-		} else if (*g == '?') {
+		} else if (*p == '?') {
 			qmark = true;
-		} else if (*g == '[' || *g == '\\') {
+		} else if (*p == '[' || *p == '\\') {
 			bracket = true;
 		}
 	}
-	if (bracket || qmark) {
-		ok = bracket ? fnmatch(glob, path, 0) == 0 : wild_match(glob, path);
-		goto out;
-	}
-	lp = strlen(path);
-	if (nstar == 0) {
-		ok = m == lp && memcmp(glob, path, m) == 0;
+	g->glob = glob;
+	g->lit = glob;
+	g->len = m;
+	if (bracket) {
+		g->kind = LC_GLOB_FNMATCH;
+	} else if (qmark) {
+		g->kind = LC_GLOB_WILD;
+	} else if (nstar == 0) {
+		g->kind = LC_GLOB_EXACT;
 	} else if (nstar == 1 && first_star == 0) { /* "*LIT" */
-		ok = lp >= m - 1 && memcmp(path + lp - (m - 1), glob + 1, m - 1) == 0;
+		g->kind = LC_GLOB_SUFFIX;
+		g->lit = glob + 1;
+		g->len = m - 1;
 	} else if (nstar == 1 && first_star == m - 1) { /* "LIT*" */
-		ok = lp >= m - 1 && memcmp(path, glob, m - 1) == 0;
+		g->kind = LC_GLOB_PREFIX;
+		g->len = m - 1;
 	} else if (nstar == 2 && first_star == 0 && last_star == m - 1) { /* "*LIT*" */
-		ok = memmem(path, lp, glob + 1, m - 2) != NULL;
+		g->kind = LC_GLOB_INFIX;
+		g->lit = glob + 1;
+		g->len = m - 2;
 	} else {
-		ok = wild_match(glob, path);
+		g->kind = LC_GLOB_WILD;
 	}
-out:
-	return ok;
+}
+
+bool lc__glob_match_compiled(const lc_glob *g, const char *path, size_t lp)
+{
+	switch (g->kind) {
+	case LC_GLOB_EXACT: return g->len == lp && memcmp(g->lit, path, lp) == 0;
+	case LC_GLOB_SUFFIX: return lp >= g->len && memcmp(path + lp - g->len, g->lit, g->len) == 0;
+	case LC_GLOB_PREFIX: return lp >= g->len && memcmp(path, g->lit, g->len) == 0;
+	case LC_GLOB_INFIX: return memmem(path, lp, g->lit, g->len) != NULL;
+	case LC_GLOB_WILD: return wild_match(g->glob, path);
+	default: return fnmatch(g->glob, path, 0) == 0;
+	}
+}
+
+bool lc__glob_match(const char *glob, const char *path)
+{
+	lc_glob g;
+	lc__glob_compile(glob, &g);
+	return lc__glob_match_compiled(&g, path, strlen(path));
 }
