@@ -12,7 +12,10 @@
 typedef struct fi_layer {
 	lc_fileinfo *v;
 	size_t n, cap;
-	uint32_t *slot; /* open addressing: index + 1 into v, 0 = empty */
+	/* open addressing: low 32 bits index + 1 into v (0 = empty), high 32 bits the key's
+	 * hash, so a probe and a rehash rarely touch a record or its path (a cache miss each:
+	 * inserting was 500 ns a file) */
+	uint64_t *slot;
 	size_t scap;
 } fi_layer;
 
@@ -63,7 +66,7 @@ void lc__fileidx_free(lc_fileidx *ix)
 
 /* Key = path plus "is an opaque marker": a directory and its opaque marker share the
  * path in one layer and are two records, not duplicates. */
-static uint64_t key_hash(const lc_fileidx *ix, const char *path, bool opaque)
+static uint32_t key_hash(const lc_fileidx *ix, const char *path, bool opaque)
 {
 	uint64_t h = ix->seed ^ (opaque ? 0x5bd1e995ull : 0xcbf29ce484222325ull);
 	for (const unsigned char *p = (const unsigned char *)path; *p; p++) {
@@ -71,7 +74,7 @@ static uint64_t key_hash(const lc_fileidx *ix, const char *path, bool opaque)
 		h *= 0x100000001b3ull;
 		h ^= h >> 29;
 	}
-	return h;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 static bool is_marker(lc_ftype t)
@@ -80,26 +83,32 @@ static bool is_marker(lc_ftype t)
 }
 
 /* Slot holding (path, opaque) or the empty slot where it would go. */
-static size_t slot_find(const lc_fileidx *ix, const fi_layer *fl, const char *path, bool opaque)
+static size_t slot_find(const lc_fileidx *ix, const fi_layer *fl, const char *path, bool opaque,
+			uint32_t *hash)
 {
 	size_t mask = fl->scap - 1;
-	size_t i = key_hash(ix, path, opaque) & mask;
+	uint32_t h = key_hash(ix, path, opaque);
+	size_t i = h & mask;
 	for (;; i = (i + 1) & mask) {
-		uint32_t s = fl->slot[i];
+		uint64_t s = fl->slot[i];
 		if (!s)
 			break;
-		const lc_fileinfo *f = &fl->v[s - 1];
+		if ((uint32_t)(s >> 32) != h)
+			continue;
+		const lc_fileinfo *f = &fl->v[(uint32_t)s - 1];
 		if (is_marker(f->type) == opaque && strcmp(f->path, path) == 0)
 			break;
 	}
+	if (hash)
+		*hash = h;
 	return i;
 }
 
-static int slot_grow(const lc_fileidx *ix, fi_layer *fl)
+static int slot_grow(fi_layer *fl)
 {
 	int rc = 0;
 	size_t cap = fl->scap ? fl->scap * 2 : 256;
-	uint32_t *old = fl->slot;
+	uint64_t *old = fl->slot;
 	size_t oldcap = fl->scap;
 	fl->slot = calloc(cap, sizeof(*fl->slot));
 	if (!fl->slot) {
@@ -111,8 +120,11 @@ static int slot_grow(const lc_fileidx *ix, fi_layer *fl)
 	for (size_t i = 0; i < oldcap; i++) {
 		if (!old[i])
 			continue;
-		const lc_fileinfo *f = &fl->v[old[i] - 1];
-		fl->slot[slot_find(ix, fl, f->path, is_marker(f->type))] = old[i];
+		/* keys are unique: the first empty slot from the stored hash */
+		size_t j = (uint32_t)(old[i] >> 32) & (cap - 1);
+		while (fl->slot[j])
+			j = (j + 1) & (cap - 1);
+		fl->slot[j] = old[i];
 	}
 	free(old);
 out:
@@ -143,7 +155,7 @@ int lc__fileidx_reserve(lc_fileidx *ix, int layer, size_t n)
 	for (cap = fl->scap ? fl->scap : 256; (want + 1) * 2 > cap;)
 		cap *= 2;
 	while (fl->scap < cap)
-		if (slot_grow(ix, fl) < 0)
+		if (slot_grow(fl) < 0)
 			goto out;
 	rc = 0;
 out:
@@ -158,11 +170,12 @@ int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
 	fi_layer *fl;
 	lc_fileinfo rec;
 	size_t s;
+	uint32_t h;
 
 	if (!ix || !e || !e->path || e->layer < 0 || (size_t)e->layer >= ix->nlayers)
 		goto out;
 	fl = &ix->layers[e->layer];
-	if ((fl->n + 1) * 2 > fl->scap && slot_grow(ix, fl) < 0)
+	if ((fl->n + 1) * 2 > fl->scap && slot_grow(fl) < 0)
 		goto out;
 	memset(&rec, 0, sizeof(rec));
 	rec.path = strdup(e->path);
@@ -179,9 +192,9 @@ int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
 	rec.size = e->size;
 	rec.layer = e->layer;
 	rec.removed_in = -1;
-	s = slot_find(ix, fl, e->path, is_marker(e->type));
+	s = slot_find(ix, fl, e->path, is_marker(e->type), &h);
 	if (fl->slot[s]) {
-		lc_fileinfo *old = &fl->v[fl->slot[s] - 1];
+		lc_fileinfo *old = &fl->v[(uint32_t)fl->slot[s] - 1];
 		free(old->path);
 		free(old->link);
 		*old = rec;
@@ -200,7 +213,7 @@ int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
 		fl->cap = cap;
 	}
 	fl->v[fl->n++] = rec;
-	fl->slot[s] = (uint32_t)fl->n;
+	fl->slot[s] = (uint64_t)h << 32 | (uint32_t)fl->n;
 	rc = 0;
 out:
 	/* ix itself is not written here: adds of different layers run concurrently.
@@ -442,9 +455,9 @@ const lc_fileinfo *lc__fileidx_find(const lc_fileidx *ix, int layer, const char 
 	if (!fl->scap)
 		goto out;
 	for (int opaque = 0; opaque < 2 && !f; opaque++) {
-		size_t s = slot_find(ix, fl, path, opaque);
+		size_t s = slot_find(ix, fl, path, opaque, NULL);
 		if (fl->slot[s])
-			f = &fl->v[fl->slot[s] - 1];
+			f = &fl->v[(uint32_t)fl->slot[s] - 1];
 	}
 out:
 	return f;
