@@ -98,31 +98,6 @@ void lc__clear_error(void)
 	tls_errmsg[0] = 0;
 }
 
-int lc__strlist_add(lc_strlist *l, const char *s)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	char *d = strdup(s);
-	if (!d)
-		return -1;
-	l->v[l->n++] = d;
-	return 0;
-}
-
-void lc__strlist_free(lc_strlist *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
 static int set_str(char **dst, const char *v)
 {
 	char *d = v ? strdup(v) : NULL;
