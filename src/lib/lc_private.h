@@ -898,11 +898,14 @@ typedef enum lc_ioc_kind {
 	LC_IOC_IPV6,
 	LC_IOC_IPPORT    /* "a.b.c.d:port" */
 } lc_ioc_kind;
+/* Longest indicator value: a host name (RFC 1035); addresses are shorter. */
+#define LC_IOC_VALUE_MAX 253
 typedef struct lc_ioc {
-	char *value;      /* lower case */
+	const char *value; /* lower case; malloc'd when owned, else in a packed set's blob */
 	lc_ioc_kind kind;
 	uint32_t category; /* index into set->categories */
 	uint32_t source;   /* index into set->sources (feed and family) */
+	bool owned;        /* value is the set's to free (parsed), not the blob's (packed) */
 } lc_ioc;
 typedef struct lc_ioc_set {
 	lc_ioc *v;
@@ -917,6 +920,20 @@ lc_code lc__ioc_feed_parse(lc_ioc_set *set, const char *buf, size_t len, const c
 /* Sort, drop duplicates (keeping the most severe category). */
 void lc__ioc_set_finish(lc_ioc_set *set);
 void lc__ioc_set_free(lc_ioc_set *set);
+/* ioc_pack.c: a finished set as one blob, so the default feed is parsed when laocoon is
+ * built (src/gen/gen_ioc.c, embedded as ioc/default.iocb) and not at every start.
+ * lc__ioc_set_pack: *out is malloc'd; LC_EINTERNAL (message in err) when out of memory
+ * or a count does not fit the format. */
+lc_code lc__ioc_set_pack(const lc_ioc_set *set, uint8_t **out, size_t *outlen, char *err,
+			 size_t errsz);
+/* Fill an empty set from a blob: finished as it was packed, values pointing into blob
+ * (which must outlive the set). Every count, offset, index and string is checked, and the
+ * order lookups rely on; a malformed blob gives LC_EINTERNAL, the message in err and the
+ * set left empty. More feeds may be parsed into the set afterwards (then finish again). */
+lc_code lc__ioc_set_unpack(lc_ioc_set *set, const uint8_t *blob, size_t len, char *err,
+			   size_t errsz);
+/* The feed name (source) of the embedded default feed, "laocoon:<family>" per family. */
+#define LC_IOC_DEFAULT_FEED "laocoon"
 /* Canonical category and severity ("mining_pool" CRITICAL, "dynamic_dns" MEDIUM ...). */
 const char *lc__ioc_category_canonical(const char *name);
 lc_severity lc__ioc_category_severity(const char *canonical);
