@@ -3,7 +3,7 @@
  * in every file and in the image config. Each indicator is one literal in the shared
  * matcher; a hit counts only on label boundaries (`ath.cx` is not in `path.cxx`).
  * Feeds: the embedded default (data/ioc/default.csv, curated from maltrail and
- * minerchk) plus every --ioc FILE[:category].
+ * minerchk, embedded parsed: ioc_pack.c) plus every --ioc FILE[:category].
  */
 #include "lc_private.h"
 
@@ -60,7 +60,8 @@ static lc_code load(lc_ctx *ctx, void **shared)
 	lc_matcher *m = lc__matcher_get(ctx);
 	char err[512];
 	size_t len;
-	const uint8_t *def = lc__data_get("ioc/default.csv", &len);
+	/* parsed and finished when laocoon was built (src/gen/gen_ioc.c) */
+	const uint8_t *def = lc__data_get("ioc/default.iocb", &len);
 	bool have_ipv4 = false;
 
 	if (!set || !m) {
@@ -68,9 +69,9 @@ static lc_code load(lc_ctx *ctx, void **shared)
 		goto out;
 	}
 	if (def) {
-		rc = lc__ioc_feed_parse(set, (const char *)def, len, "laocoon", NULL, err, sizeof err);
+		rc = lc__ioc_set_unpack(set, def, len, err, sizeof err);
 		if (rc) {
-			rc = lc__fail(ctx, rc, "%s", err);
+			rc = lc__fail(ctx, rc, "embedded ioc/default.iocb: %s (a broken build)", err);
 			goto out;
 		}
 	}
@@ -97,7 +98,10 @@ static lc_code load(lc_ctx *ctx, void **shared)
 			goto out;
 		}
 	}
-	lc__ioc_set_finish(set);
+	/* the packed default comes finished; what the feeds added is merged into it as a
+	 * parse of them all would have been */
+	if (ctx->iocs.n)
+		lc__ioc_set_finish(set);
 	for (size_t i = 0; i < set->n && !rc; i++) {
 		const lc_ioc *c = &set->v[i];
 		char expr[300];
