@@ -160,11 +160,13 @@ int main(void)
 		{"slack-bot-token", "xoxb-263594206564-2343594206574-FGqddMF8t08v8N7Oq4i57vs1", 0, 0},
 		{"stripe-access-token", "sk_live_4eC39HqLyjWDarjtT1zdp7dc1a2B3c4D", 0, 0},
 		{"npm-access-token", "npm_Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6", 0, 0},
+		/* its trigger is the base64 of the bot id's first digits, not the token's shape */
+		{"discord-bot-token", "MTIzNDU2Nzg5MDEyMzQ1Njc4.GhWx3k.Zp0Xq7LmN2vB8cR4tY6uI1oP9aS3dF5gH7jK0l", 0, 0},
 	};
 	size_t npl = sizeof(pl) / sizeof(pl[0]);
 	/* Offsets chosen to straddle 4 KiB, 64 KiB and 1 MiB boundaries. */
 	size_t at[] = {4096 - 7, 65536 - 1500, 1048576 - 10, 1048576 + 65536 - 20,
-		       2 * 1048576 - 3, 2 * 1048576 + 4096 * 3 - 11};
+		       2 * 1048576 - 3, 2 * 1048576 + 4096 * 3 - 11, 2 * 1048576 + 524288 - 5};
 	size_t chunks[] = {1, 7, 1000, 4096, 65536, 1 << 20, 3u << 20};
 
 	/* an RSA-sized PEM block: several KB, longer than most chunks here */
