@@ -154,10 +154,8 @@ void lc__matcher_free(lc_matcher *m)
 	for (size_t i = 0; i < m->npats; i++)
 		free(m->pats[i].expr);
 	free(m->pats);
-	if (m->db_all)
-		hs_free_database(m->db_all);
-	if (m->db_bin)
-		hs_free_database(m->db_bin);
+	lc__matcher_db_free(m->db_all, m->db_ours);
+	lc__matcher_db_free(m->db_bin, m->db_ours);
 	if (m->proto_scratch)
 		hs_free_scratch(m->proto_scratch);
 	pthread_mutex_destroy(&m->lock);

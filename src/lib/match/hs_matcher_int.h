@@ -36,6 +36,8 @@ struct lc_matcher {
 	bool compiled;
 	hs_database_t *db_all; /* every pattern: text files */
 	hs_database_t *db_bin; /* without LC_M_TEXT_ONLY: binary files (NULL: use db_all) */
+	/* databases read from the cache live in memory of ours (free, not hs_free_database) */
+	bool db_ours;
 	hs_scratch_t *proto_scratch; /* cloned per worker */
 	uint8_t fingerprint[32];
 	bool from_cache;
@@ -47,5 +49,7 @@ void lc__matcher_fingerprint(lc_matcher *m);
 /* 0 when both databases came from the cache. */
 int lc__matcher_cache_load(lc_matcher *m, lc_ctx *ctx);
 void lc__matcher_cache_store(lc_matcher *m, lc_ctx *ctx);
+/* Free a database: ours or Hyperscan's. */
+void lc__matcher_db_free(hs_database_t *db, bool ours);
 
 #endif
