@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ix)
 		return 0;
 	for (size_t i = 0; i < fi.img.nlayers; i++) {
-		lc_walk_cb cb = {on_entry, on_susp, ix};
+		lc_walk_cb cb = {on_entry, on_susp, ix, NULL};
 		lc_layer_result res;
 		lc_diag_list w = {0}, e = {0};
 		lc__layer_walk(ctx, &fi.img, i, &cb, &res, &w, &e);

@@ -251,6 +251,37 @@ static inline int lc__content_next(lc_content *c, const uint8_t **buf, size_t *l
 	return c->next(c, buf, len, offset);
 }
 
+/*
+ * Hash offload (layer/decompress.c hashes, scan.c schedules). A layer's reader inflates
+ * and hashes on one thread; with threads to spare, the SHA-256 of its blocks (blob and
+ * diff_id) can run on another. The reader then appends each block it reads or inflates,
+ * in order, to its hash chain, and keeps the block until it is hashed (a few blocks in
+ * flight). Whoever gets there first hashes the chain in order: a thread the scheduler
+ * hands it to, or the reader itself when it needs a block back or at the end. Digests
+ * are the same as inline hashing: same bytes, same order, one context each.
+ */
+typedef struct lc_hash_chain lc_hash_chain;
+typedef struct lc_hash_offload {
+	/* The scheduler's lock: it guards every chain's queue, so that a thread can sleep
+	 * on one condition for files and for chains. Never held while hashing. */
+	pthread_mutex_t *lock;
+	void *ud;
+	/* Some thread could hash now. Read without the lock, once per block, until true:
+	 * while false the reader hashes inline (no lock, no delay). */
+	bool (*helped)(void *ud);
+	/* With *lock held: c has blocks nobody is hashing. The scheduler lists c and wakes
+	 * a thread, which calls lc__hash_chain_work(c) under the same lock hold in which it
+	 * takes c off the list. Not called again for c until then. */
+	void (*post)(void *ud, lc_hash_chain *c);
+	/* With *lock held: c goes away; take it off the list if it is listed. */
+	void (*retire)(void *ud, lc_hash_chain *c);
+} lc_hash_offload;
+
+/* Called with *lock held, for a chain just taken off the scheduler's list: hashes its
+ * blocks in order, dropping the lock while hashing; returns with the lock held again
+ * (at once when another thread is hashing c). */
+void lc__hash_chain_work(lc_hash_chain *c);
+
 typedef struct lc_walk_cb {
 	/* Called once per entry; may read content through c (NULL for non-regular). */
 	lc_code (*entry)(void *ud, const lc_entry *e, lc_content *c);
@@ -261,6 +292,8 @@ typedef struct lc_walk_cb {
 	void (*suspicious)(void *ud, int layer, const char *code, const char *raw_path,
 			   const char *link);
 	void *ud;
+	/* May be NULL: the layer's reader hashes inline. Must outlive the walk. */
+	const lc_hash_offload *hash;
 } lc_walk_cb;
 
 typedef struct lc_layer_result {

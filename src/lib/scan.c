@@ -70,6 +70,13 @@ struct lc_run {
 	 * every thread has a layer of its own, files are scanned where they are read. */
 	size_t readers_active;
 	atomic_size_t helpers;
+	/* Hash offload (lc_hash_offload): a reader's chain with blocks nobody is hashing
+	 * is listed in its worker (worker.chain); nchains counts them. Both under qlock.
+	 * Threads that scan queued files hash listed chains first: a layer's reader chain
+	 * is the critical path of the last layer. */
+	struct worker *readers; /* the reader threads' workers, nreaders of them */
+	size_t nreaders;
+	size_t nchains;
 	int64_t *pending; /* per layer: items not yet scanned */
 	/* the layer cache (NULL: --no-cache or unavailable) */
 	lc_cache *cache;
@@ -90,6 +97,8 @@ typedef struct worker {
 	size_t bufcap;
 	lc_diag_list warnings, errors;
 	bool mem_reported;
+	lc_hash_chain *chain; /* this reader's chain while listed (qlock) */
+	lc_hash_offload hash; /* this reader's hook, handed to the walk */
 } worker;
 
 /* Charge bytes of our own buffers to --max-memory; refuse past the budget. */
@@ -646,13 +655,64 @@ static void item_run(worker *w, item *it)
 	item_free(it);
 }
 
-/* While a reader waits (for room in the queue, for its layer's queued files) it scans the
- * oldest queued item itself, or sleeps when every queued item is already being scanned.
- * Called and returns with qlock held. */
+/* ---- hash offload: the scheduler's side of lc_hash_offload ------------------------- */
+static bool hash_helped(void *ud)
+{
+	worker *w = ud;
+	return atomic_load(&w->sc->helpers) > 0;
+}
+
+/* qlock held (the hook's lock): list the reader's chain and wake one thread for it. */
+static void hash_post(void *ud, lc_hash_chain *c)
+{
+	worker *w = ud;
+	lc_run *sc = w->sc;
+	w->chain = c;
+	sc->nchains++;
+	if (sc->qitems_waiters)
+		pthread_cond_signal(&sc->qitems);
+	else if (sc->qspace_waiters)
+		pthread_cond_broadcast(&sc->qspace);
+}
+
+/* qlock held: the reader's chain goes away. */
+static void hash_retire(void *ud, lc_hash_chain *c)
+{
+	worker *w = ud;
+	(void)c;
+	if (w->chain) {
+		w->chain = NULL;
+		w->sc->nchains--;
+	}
+}
+
+/* qlock held: take a listed chain and hash it (the lock is dropped meanwhile). False
+ * when none is listed. */
+static bool chain_work(lc_run *sc)
+{
+	bool did = false;
+	for (size_t t = 0; t < sc->nreaders && sc->nchains > 0 && !did; t++) {
+		lc_hash_chain *c = sc->readers[t].chain;
+		if (c) {
+			sc->readers[t].chain = NULL;
+			sc->nchains--;
+			lc__hash_chain_work(c);
+			did = true;
+		}
+	}
+	return did;
+}
+
+/* While a reader waits (for room in the queue, for its layer's queued files) it hashes a
+ * listed chain, or scans the oldest queued item itself, or sleeps when every queued item
+ * is already being scanned. Called and returns with qlock held. */
 static void help_or_wait(worker *w)
 {
 	lc_run *sc = w->sc;
-	item *h = pool_pop(sc);
+	item *h;
+	if (chain_work(sc))
+		return;
+	h = pool_pop(sc);
 	if (h) {
 		pthread_mutex_unlock(&sc->qlock);
 		item_run(w, h);
@@ -693,10 +753,14 @@ static void *pool_thread(void *arg)
 	atomic_fetch_add(&sc->helpers, 1);
 	for (;;) {
 		pthread_mutex_lock(&sc->qlock);
-		while (!sc->qhead && !sc->qclosed) {
+		while (!sc->qhead && !sc->nchains && !sc->qclosed) {
 			sc->qitems_waiters++;
 			pthread_cond_wait(&sc->qitems, &sc->qlock);
 			sc->qitems_waiters--;
+		}
+		if (chain_work(sc)) { /* first: it is on the critical path */
+			pthread_mutex_unlock(&sc->qlock);
+			continue;
 		}
 		item *it = pool_pop(sc);
 		pthread_mutex_unlock(&sc->qlock);
@@ -888,6 +952,7 @@ static lc_code worker_init(worker *w, lc_run *sc)
 	lc_code rc = LC_OK;
 	memset(w, 0, sizeof(*w));
 	w->sc = sc;
+	w->hash = (lc_hash_offload){&sc->qlock, w, hash_helped, hash_post, hash_retire};
 	w->det_workers = calloc(sc->ndet + 1, sizeof(void *));
 	if (!w->det_workers)
 		return LC_EINTERNAL;
@@ -1186,7 +1251,7 @@ static void image_store(lc_run *sc, size_t f0, size_t w0)
 static void scan_layer(worker *w, size_t i)
 {
 	lc_run *sc = w->sc;
-	lc_walk_cb cb = {on_entry, on_suspicious, w};
+	lc_walk_cb cb = {on_entry, on_suspicious, w, sc->queue_on ? &w->hash : NULL};
 	lc_layer_result *res = &sc->results[i];
 	lc_code rc;
 
@@ -1674,6 +1739,8 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 		if (rc)
 			goto join;
 	}
+	sc.readers = workers;
+	sc.nreaders = nthreads;
 	size_t nextra_run = 0;
 	for (size_t t = 0; t < nextra; t++) {
 		if (pthread_create(&threads[nthreads + t], NULL, pool_thread, &workers[nthreads + t]))

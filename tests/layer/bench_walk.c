@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	lc_image img;
 	lc_layer_desc desc;
 	uint64_t sum = 0;
-	lc_walk_cb cb = {touch_entry, NULL, &sum};
+	lc_walk_cb cb = {touch_entry, NULL, &sum, NULL};
 	lc_layer_result res;
 	lc_diag_list warn = {0}, err = {0};
 	struct timespec t0, t1;

@@ -406,7 +406,7 @@ typedef struct lt_walk {
 
 static inline void lt_run(lt_walk *w, lc_ctx *ctx, lt_image *li, size_t i)
 {
-	lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log};
+	lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log, NULL};
 	w->rc = lc__layer_walk(ctx, &li->img, i, &cb, &w->res, &w->warn, &w->err);
 	if (getenv("LT_VERBOSE")) {
 		lt_print_diags("warning", &w->warn);

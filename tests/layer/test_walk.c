@@ -178,7 +178,7 @@ static void test_basic(void)
 		lt_image li;
 		lt_image_init(&li, ctx);
 		lt_image_add(&li, lt_gzip(tar.p, tar.n, 6), &tar, NULL);
-		lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log};
+		lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log, NULL};
 		w->rc = lc__layer_walk(ctx, &li.img, 0, &cb, &w->res, &w->warn, &w->err);
 		lt_image_free(&li);
 	}
@@ -342,7 +342,7 @@ static void test_umoci(void)
 		lt_image li;
 		lt_image_init(&li, ctx);
 		lt_image_add(&li, lt_copy(&t), &t, NULL);
-		lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log};
+		lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log, NULL};
 		w->rc = lc__layer_walk(ctx, &li.img, 0, &cb, &w->res, &w->warn, &w->err);
 		lt_image_free(&li);
 	}
@@ -719,7 +719,7 @@ static void test_rootfs_delegation(void)
 	img.nlayers = 1;
 	img.src = &rootfs;
 	lt_walk *w = walk_new();
-	lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log};
+	lc_walk_cb cb = {lt_on_entry, lt_on_susp, &w->log, NULL};
 	w->rc = lc__layer_walk(ctx, &img, 0, &cb, &w->res, &w->warn, &w->err);
 	TAP_OK(w->rc == LC_OK && w->res.complete && w->log.n == 1 &&
 		       strcmp(w->res.compression, "none") == 0,

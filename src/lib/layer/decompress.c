@@ -2,6 +2,7 @@
  * decompress.c - the hashing layer reader: raw blob -> SHA-256 (blob digest) -> codec
  * chosen by magic bytes (gzip via ISA-L, zstd via libzstd, else plain) -> SHA-256
  * (diff_id). One small codec table, libarchive-filter style; media types are ignored.
+ * With a hash offload (lc_hash_offload) the two SHA-256 may run on another thread.
  */
 #include "layer.h"
 
@@ -21,6 +22,39 @@
 
 typedef enum rstate { RS_OK = 0, RS_END, RS_ERR } rstate;
 
+/* Blocks a reader keeps in flight while another thread hashes them: inflated blocks
+ * (handed on to libarchive meanwhile) and raw blocks. Only readers that offload have
+ * them: (OUT + RAW) x LC_LAYER_BLOCK, 1.5 MiB. OUT covers a helper's pause of a
+ * millisecond or so (one queued file) before the reader hashes for itself. */
+#define HASH_OUT_BLOCKS 8u
+#define HASH_RAW_BLOCKS 4u
+/* Pieces queued for hashing at most: the blocks above, plus raw reads, which a stream
+ * may return in small pieces; past it the reader hashes the oldest itself. */
+#define HASH_QUEUE 32u
+
+typedef struct hash_piece {
+	EVP_MD_CTX *md;
+	const uint8_t *p;
+	size_t n;
+} hash_piece;
+
+/*
+ * What a reader shares with the threads that hash for it. Every field after `off` is
+ * guarded by *off->lock. The bytes a piece points at are written by the reader before it
+ * queues the piece and not again until head has passed it (the reader's rings); the
+ * two EVP contexts are used only by the thread that holds `busy` (or, once the chain is
+ * quiet and taken off the list, by the reader alone).
+ */
+struct lc_hash_chain {
+	const lc_hash_offload *off; /* set at attach, read-only after */
+	hash_piece q[HASH_QUEUE];   /* pieces [head, tail) wait, at q[seq % HASH_QUEUE] */
+	uint64_t head, tail;        /* head moves only with busy held; tail only by the reader */
+	bool busy;    /* a thread hashes q[head] with the lock dropped */
+	bool posted;  /* on the scheduler's list (post called, work not yet) */
+	bool waiting; /* the reader sleeps on cv for head to move */
+	pthread_cond_t cv;
+};
+
 struct codec_ops;
 
 struct lc_layer_reader {
@@ -34,6 +68,17 @@ struct lc_layer_reader {
 	/* decompressed output block */
 	uint8_t *out;
 	int64_t out_bytes;
+	/* Hash offload; everything here but *ch is the reader thread's own. Once offloading,
+	 * a block is never written again before the chain has hashed it: raw and out then
+	 * rotate through rings (slot 0 is the block above), and rdone/odone hold the piece
+	 * count after a slot's last queued piece. */
+	lc_hash_chain *ch;  /* NULL: inline hashing */
+	bool offloading;    /* sticky: pieces go through ch from the first one queued */
+	uint64_t queued;    /* pieces queued so far (== ch->tail) */
+	uint64_t seen_head; /* ch->head as last seen under the lock */
+	uint8_t *rblk[HASH_RAW_BLOCKS], *oblk[HASH_OUT_BLOCKS];
+	uint64_t rdone[HASH_RAW_BLOCKS], odone[HASH_OUT_BLOCKS];
+	unsigned rcur, ocur;
 	int64_t trailing;
 	rstate state;
 	bool pending_err; /* error found after some output: report on the next call */
@@ -71,15 +116,147 @@ static void set_err(lc_layer_reader *r, const char *code, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ---- hash offload ---------------------------------------------------------------- */
+/* Lock held, busy free: hash pieces [head, upto) in order, the lock dropped meanwhile.
+ * Whatever is still queued afterwards goes back on the scheduler's list. */
+static void chain_hash(lc_hash_chain *c, uint64_t upto)
+{
+	c->busy = true;
+	while (c->head < upto && c->head < c->tail) {
+		hash_piece pc = c->q[c->head % HASH_QUEUE];
+		pthread_mutex_unlock(c->off->lock);
+		EVP_DigestUpdate(pc.md, pc.p, pc.n);
+		pthread_mutex_lock(c->off->lock);
+		c->head++;
+		if (c->waiting)
+			pthread_cond_signal(&c->cv);
+	}
+	c->busy = false;
+	if (c->head < c->tail && !c->posted) {
+		c->posted = true;
+		c->off->post(c->off->ud, c);
+	}
+}
+
+void lc__hash_chain_work(lc_hash_chain *c)
+{
+	c->posted = false; /* the scheduler has just taken it off its list */
+	if (!c->busy)
+		chain_hash(c, UINT64_MAX);
+}
+
+/* Lock held, by the reader: return once pieces [0, upto) are hashed. The reader hashes
+ * them itself when nobody is; it sleeps only while another thread is at it. */
+static void chain_sync_locked(lc_layer_reader *r, uint64_t upto)
+{
+	lc_hash_chain *c = r->ch;
+	while (c->head < upto) {
+		if (!c->busy) {
+			chain_hash(c, upto);
+		} else {
+			c->waiting = true;
+			pthread_cond_wait(&c->cv, c->off->lock);
+			c->waiting = false;
+		}
+	}
+	r->seen_head = c->head;
+}
+
+/* Before the reader writes a block again: the pieces up to upto must be hashed. */
+static void chain_sync(lc_layer_reader *r, uint64_t upto)
+{
+	if (upto > r->seen_head) { /* else known done: no lock */
+		pthread_mutex_lock(r->ch->off->lock);
+		chain_sync_locked(r, upto);
+		pthread_mutex_unlock(r->ch->off->lock);
+	}
+}
+
+/* Queue n bytes at p for md. The caller keeps them unchanged until hashed. */
+static void chain_push(lc_layer_reader *r, EVP_MD_CTX *md, const uint8_t *p, size_t n)
+{
+	lc_hash_chain *c = r->ch;
+	pthread_mutex_lock(c->off->lock);
+	if (r->queued - c->head >= HASH_QUEUE)
+		chain_sync_locked(r, r->queued - HASH_QUEUE + 1);
+	c->q[r->queued % HASH_QUEUE] = (hash_piece){md, p, n};
+	c->tail = ++r->queued;
+	r->seen_head = c->head; /* spares chain_sync a lock when the helper keeps up */
+	if (!c->busy && !c->posted) {
+		c->posted = true;
+		c->off->post(c->off->ud, c);
+	}
+	pthread_mutex_unlock(c->off->lock);
+}
+
+/* The chain quiet and off the scheduler's list: every queued piece hashed (or, with
+ * discard, dropped: the reader is going away and nobody reads its digests). After this
+ * no other thread touches the chain or the EVP contexts until the next piece. */
+static void chain_quiesce(lc_layer_reader *r, bool discard)
+{
+	lc_hash_chain *c = r->ch;
+	pthread_mutex_lock(c->off->lock);
+	while (c->busy) {
+		c->waiting = true;
+		pthread_cond_wait(&c->cv, c->off->lock);
+		c->waiting = false;
+	}
+	if (discard)
+		c->head = c->tail;
+	chain_sync_locked(r, c->tail);
+	if (c->posted) {
+		c->posted = false;
+		c->off->retire(c->off->ud, c);
+	}
+	pthread_mutex_unlock(c->off->lock);
+}
+
+/* The first time some thread could hash: the rings. Without memory for them the reader
+ * keeps hashing inline; that is only slower. */
+static bool offload_start(lc_layer_reader *r)
+{
+	bool ok = true;
+	for (unsigned i = 1; i < HASH_RAW_BLOCKS && ok; i++)
+		ok = (r->rblk[i] = calloc(1, LC_LAYER_BLOCK)) != NULL;
+	for (unsigned i = 1; i < HASH_OUT_BLOCKS && ok; i++)
+		ok = (r->oblk[i] = calloc(1, LC_LAYER_BLOCK)) != NULL;
+	if (!ok) {
+		pthread_cond_destroy(&r->ch->cv);
+		free(r->ch);
+		r->ch = NULL; /* never posted: nobody else knows it */
+	}
+	return ok;
+}
+
+/* Hash n new bytes at p: inline, or queued once some thread could take them. */
+static void hash_bytes(lc_layer_reader *r, EVP_MD_CTX *md, const uint8_t *p, size_t n)
+{
+	if (r->ch && !r->offloading && r->ch->off->helped(r->ch->off->ud))
+		r->offloading = offload_start(r);
+	if (r->offloading)
+		chain_push(r, md, p, n);
+	else
+		EVP_DigestUpdate(md, p, n);
+}
+
 /* Compacts the unconsumed input to the front and reads more: 1 new bytes, 0 at the end
- * of the stream, -1 on a stream error. Hashes everything as it arrives. */
+ * of the stream, -1 on a stream error. Hashes everything as it arrives. Offloading, the
+ * rest moves by copy to the next raw slot instead, once that slot's bytes are hashed. */
 static int raw_fill(lc_layer_reader *r)
 {
 	ssize_t n;
 	int rc = 0;
 	if (r->raw_eof)
 		goto out;
-	if (r->pos > 0) {
+	if (r->pos > 0 && r->offloading) {
+		unsigned next = (r->rcur + 1) % HASH_RAW_BLOCKS;
+		chain_sync(r, r->rdone[next]);
+		memcpy(r->rblk[next], r->raw + r->pos, r->len - r->pos);
+		r->rcur = next;
+		r->raw = r->rblk[next];
+		r->len -= r->pos;
+		r->pos = 0;
+	} else if (r->pos > 0) {
 		memmove(r->raw, r->raw + r->pos, r->len - r->pos);
 		r->len -= r->pos;
 		r->pos = 0;
@@ -100,7 +277,9 @@ static int raw_fill(lc_layer_reader *r)
 		r->raw_eof = true;
 		goto out;
 	}
-	EVP_DigestUpdate(r->md_raw, r->raw + r->len, (size_t)n);
+	hash_bytes(r, r->md_raw, r->raw + r->len, (size_t)n);
+	if (r->offloading)
+		r->rdone[r->rcur] = r->queued;
 	r->raw_bytes += n;
 	r->len += (size_t)n;
 	rc = 1;
@@ -411,8 +590,8 @@ lc_code lc__layer_reader_open(lc_stream *s, int zstd_window_log, lc_layer_reader
 	r->zstd_window_log = zstd_window_log > 10 && zstd_window_log <= 31 ? zstd_window_log : 0;
 	/* zeroed for the same reason as the inflate state: a corrupt back-reference must
 	 * never copy stale heap into the output (and so into the diff_id) */
-	r->raw = calloc(1, LC_LAYER_BLOCK);
-	r->out = calloc(1, LC_LAYER_BLOCK);
+	r->raw = r->rblk[0] = calloc(1, LC_LAYER_BLOCK);
+	r->out = r->oblk[0] = calloc(1, LC_LAYER_BLOCK);
 	r->md_raw = EVP_MD_CTX_new();
 	r->md_out = EVP_MD_CTX_new();
 	if (!r->raw || !r->out || !r->md_raw || !r->md_out ||
@@ -448,18 +627,38 @@ out:
 	return rc;
 }
 
+void lc__layer_reader_offload(lc_layer_reader *r, const lc_hash_offload *off)
+{
+	lc_hash_chain *c = calloc(1, sizeof(*c));
+	/* without it the reader hashes inline: only slower */
+	if (c && pthread_cond_init(&c->cv, NULL) == 0) {
+		c->off = off;
+		r->ch = c;
+	} else {
+		free(c);
+	}
+}
+
 void lc__layer_reader_free(lc_layer_reader *r)
 {
 	if (!r)
 		return;
+	if (r->ch) {
+		/* nothing may point into the blocks or the contexts freed below */
+		chain_quiesce(r, true);
+		pthread_cond_destroy(&r->ch->cv);
+		free(r->ch);
+	}
 	if (r->s)
 		r->s->close(r->s);
 	free(r->gz);
 	ZSTD_freeDCtx(r->zs);
 	EVP_MD_CTX_free(r->md_raw);
 	EVP_MD_CTX_free(r->md_out);
-	free(r->raw);
-	free(r->out);
+	for (unsigned i = 0; i < HASH_RAW_BLOCKS; i++)
+		free(r->rblk[i]);
+	for (unsigned i = 0; i < HASH_OUT_BLOCKS; i++)
+		free(r->oblk[i]);
 	free(r);
 }
 
@@ -484,9 +683,11 @@ int lc__layer_reader_next(lc_layer_reader *r, const uint8_t **buf, size_t *len)
 		goto out;
 	}
 	if (r->codec == CODEC_NONE) {
-		/* Plain tar: hand out the raw buffer itself; it is already hashed. */
+		/* Plain tar: hand out the raw buffer itself; it is already hashed (or queued,
+		 * and raw_fill then reads into the next slot). */
 		if (r->pos == r->len) {
-			r->pos = r->len = 0;
+			if (!r->offloading)
+				r->pos = r->len = 0;
 			if (raw_fill(r) < 0) {
 				r->state = RS_ERR;
 				rc = -1;
@@ -505,9 +706,18 @@ int lc__layer_reader_next(lc_layer_reader *r, const uint8_t **buf, size_t *len)
 		rc = 1;
 		goto out;
 	}
+	if (r->offloading) {
+		/* the next slot, once its last block is hashed (libarchive let go of it at
+		 * the call after it was handed out: the ring has more than two slots) */
+		r->ocur = (r->ocur + 1) % HASH_OUT_BLOCKS;
+		r->out = r->oblk[r->ocur];
+		chain_sync(r, r->odone[r->ocur]);
+	}
 	rc = r->codec->read(r, r->out, LC_LAYER_BLOCK, &got);
 	if (rc == 1) {
-		EVP_DigestUpdate(r->md_out, r->out, got);
+		hash_bytes(r, r->md_out, r->out, got);
+		if (r->offloading)
+			r->odone[r->ocur] = r->queued;
 		r->out_bytes += (int64_t)got;
 		*buf = r->out;
 		*len = got;
@@ -571,6 +781,8 @@ static void hexdigest(EVP_MD_CTX *md, char *out)
 
 void lc__layer_reader_digests(lc_layer_reader *r, char *blob, char *diff_id)
 {
+	if (r->ch)
+		chain_quiesce(r, false); /* final: every queued piece hashed */
 	hexdigest(r->md_raw, blob);
 	if (r->codec == CODEC_NONE)
 		memcpy(diff_id, blob, 72);

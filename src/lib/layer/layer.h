@@ -15,7 +15,8 @@
 /*
  * A layer reader: pulls the raw blob from a stream, hashes it as read (blob digest),
  * decides the codec by magic bytes, decompresses, and hashes what comes out (diff_id).
- * Memory is fixed at open (two blocks plus the codec's state).
+ * Memory is fixed at open (two blocks plus the codec's state), plus rings of blocks
+ * in flight when it offloads its hashing.
  */
 typedef struct lc_layer_reader lc_layer_reader;
 
@@ -24,6 +25,10 @@ typedef struct lc_layer_reader lc_layer_reader;
  * reason in errcode/errmsg (the raw stream failed). */
 lc_code lc__layer_reader_open(lc_stream *s, int zstd_window_log, lc_layer_reader **out);
 void lc__layer_reader_free(lc_layer_reader *r);
+/* Let other threads hash for this reader (see lc_hash_offload) from the first block
+ * after some thread could; call right after open. Without memory for it, or while no
+ * thread could, the reader hashes inline as without it. off must outlive the reader. */
+void lc__layer_reader_offload(lc_layer_reader *r, const lc_hash_offload *off);
 /* "gzip", "zstd" or "none". */
 const char *lc__layer_reader_codec(const lc_layer_reader *r);
 

@@ -604,6 +604,8 @@ lc_code lc__layer_walk(lc_ctx *ctx, lc_image *img, size_t i, const lc_walk_cb *c
 	s = NULL;
 	if (rc == LC_EINTERNAL)
 		goto out;
+	if (rc == LC_OK && cb->hash)
+		lc__layer_reader_offload(w.rd, cb->hash);
 	res->compression = lc__layer_reader_codec(w.rd);
 	if (rc != LC_OK) {
 		w.dec_err = true;
