@@ -72,8 +72,9 @@ struct lc_run {
 	atomic_size_t helpers;
 	/* Hash offload (lc_hash_offload): a reader's chain with blocks nobody is hashing
 	 * is listed in its worker (worker.chain); nchains counts them. Both under qlock.
-	 * Threads that scan queued files hash listed chains first: a layer's reader chain
-	 * is the critical path of the last layer. */
+	 * Threads that scan queued files hash listed chains first: the last layer's reader
+	 * chain is the critical path. readers/nreaders are set before any thread starts
+	 * and only read after. */
 	struct worker *readers; /* the reader threads' workers, nreaders of them */
 	size_t nreaders;
 	size_t nchains;
@@ -98,7 +99,7 @@ typedef struct worker {
 	lc_diag_list warnings, errors;
 	bool mem_reported;
 	lc_hash_chain *chain; /* this reader's chain while listed (qlock) */
-	lc_hash_offload hash; /* this reader's hook, handed to the walk */
+	lc_hash_offload hash; /* this reader's hook, handed to the walk (set before threads) */
 } worker;
 
 /* Charge bytes of our own buffers to --max-memory; refuse past the budget. */
