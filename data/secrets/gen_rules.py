@@ -804,6 +804,10 @@ SHAPES = {
     'lob-api-key': (r'(?:live|test)_[a-f0-9]{35}', 256),
     'lob-pub-api-key': (r'(?:test|live)_pub_[a-f0-9]{31}', 256),
     'discord-bot-token': (None, 128),  # see discord_bot_prefilter()
+    # "curl" alone was 2 x 1,300 confirmations on a Debian image (package lists name curl
+    # everywhere), each a 600-byte lazy search: the trigger now ends after the option
+    'curl-auth-user': (r'\bcurl\b[\s\S]{0,600}\s(?:-u|--user)\s', 700),
+    'curl-auth-header': (r'(?i)\bcurl\b[\s\S]{0,600}(?:-H|--header)\s', 700),
     'openai-api-key': (r'T3BlbkFJ', 256),
     'mongodb-atlas-key': (r'(?i)(?:mongodb|atlas)[\w.-]{0,20}private[_-]?key', 64),
     'line-channel-token': (r'(?i)line[\w.-]{0,20}token', 64),
