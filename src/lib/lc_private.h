@@ -350,6 +350,10 @@ void lc__fileidx_free(lc_fileidx *ix);
 /* Record an entry of layer L (thread-safe per layer: each layer has its own list).
  * Returns 1 when it replaced a duplicate path in the same layer (caller warns). */
 int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e);
+/* The same for records known unique, given in strictly ascending tree order (a cached
+ * layer's): no duplicate check and no hashing until an ordinary add needs the layer's
+ * table. 0, or -1 (out of order: not unique; bad layer; no memory). */
+int lc__fileidx_add_unique(lc_fileidx *ix, const lc_entry *e);
 /* Apply whiteouts and opaque markers across layers; sets removed_in. */
 void lc__fileidx_resolve(lc_fileidx *ix);
 /* After resolve: all records (every layer), sorted by path then layer. */

@@ -393,8 +393,9 @@ static void decode_files(rbuf *r, const lc_ctx *ctx, lc_fileidx *ix, int layer, 
 		e.layer_diff_id = diff_id;
 		if ((unsigned)e.type > (unsigned)LC_FT_OTHER)
 			r->bad = true;
-		if (!r->bad && ix)
-			lc__fileidx_add(ix, &e);
+		/* stored in tree order, one record per path: out of order is damage */
+		if (!r->bad && ix && lc__fileidx_add_unique(ix, &e) != 0)
+			r->bad = true;
 	}
 	free(path);
 }

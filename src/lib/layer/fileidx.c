@@ -17,6 +17,10 @@ typedef struct fi_layer {
 	 * inserting was 500 ns a file) */
 	uint64_t *slot;
 	size_t scap;
+	/* v[0 .. nslot) are in the table; a cached layer's records, unique by construction,
+	 * are appended without it (lc__fileidx_add_unique) and slotted only if an ordinary
+	 * add comes for that layer: a warm rescan hashed 10,000 paths for nothing */
+	size_t nslot;
 } fi_layer;
 
 struct lc_fileidx {
@@ -131,14 +135,51 @@ out:
 	return rc;
 }
 
+/*
+ * Tree order: '/' sorts before every other byte, so a directory's descendants follow
+ * it contiguously ("a", "a/b", "a-c"), which lets resolve keep the ancestors on a
+ * stack. Then layer, then the directory before its opaque marker.
+ */
+static int path_cmp(const char *a, const char *b)
+{
+	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
+	int x, y;
+	/* the order only matters at the first difference: skip the common prefix plainly
+	 * (sorting and merging a cached image's index compares every neighbour) */
+	while (*p == *q && *p) {
+		p++;
+		q++;
+	}
+	x = *p == '/' ? 1 : *p ? *p + 1 : 0;
+	y = *q == '/' ? 1 : *q ? *q + 1 : 0;
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/* Put v[nslot .. n) into the table (they are unique: the first empty slot). */
+static int slots_sync(const lc_fileidx *ix, fi_layer *fl)
+{
+	int rc = 0;
+	while ((fl->n + 1) * 2 > fl->scap && rc == 0)
+		rc = slot_grow(fl);
+	for (; rc == 0 && fl->nslot < fl->n; fl->nslot++) {
+		const lc_fileinfo *f = &fl->v[fl->nslot];
+		uint32_t h = key_hash(ix, f->path, is_marker(f->type));
+		size_t j = h & (fl->scap - 1);
+		while (fl->slot[j])
+			j = (j + 1) & (fl->scap - 1);
+		fl->slot[j] = (uint64_t)h << 32 | (uint32_t)(fl->nslot + 1);
+	}
+	return rc;
+}
+
 /* Make room for n more records of one layer at once (a cached layer knows its count):
- * without it the slot table is rehashed at every doubling, which was half the cost of
- * loading a cached layer. 0, or -1 with the index unchanged but still usable. */
+ * without it the record array is reallocated at every doubling. 0, or -1 with the
+ * index unchanged but still usable. */
 int lc__fileidx_reserve(lc_fileidx *ix, int layer, size_t n)
 {
 	int rc = -1;
 	fi_layer *fl;
-	size_t want, cap;
+	size_t want;
 
 	if (!ix || layer < 0 || (size_t)layer >= ix->nlayers || n > ((size_t)1 << 30))
 		goto out;
@@ -151,12 +192,6 @@ int lc__fileidx_reserve(lc_fileidx *ix, int layer, size_t n)
 		fl->v = v;
 		fl->cap = want;
 	}
-	/* the same load factor (at most 1/2) lc__fileidx_add keeps */
-	for (cap = fl->scap ? fl->scap : 256; (want + 1) * 2 > cap;)
-		cap *= 2;
-	while (fl->scap < cap)
-		if (slot_grow(fl) < 0)
-			goto out;
 	rc = 0;
 out:
 	return rc;
@@ -164,19 +199,26 @@ out:
 
 /* 0 added, 1 replaced a same-layer duplicate (last one wins, as containerd applies
  * it), -1 on a bad layer index or no memory. */
-int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
+static int add_record(lc_fileidx *ix, const lc_entry *e, bool unique)
 {
 	int rc = -1;
 	fi_layer *fl;
 	lc_fileinfo rec;
-	size_t s;
-	uint32_t h;
+	size_t s = 0;
+	uint32_t h = 0;
 
 	if (!ix || !e || !e->path || e->layer < 0 || (size_t)e->layer >= ix->nlayers)
 		goto out;
 	fl = &ix->layers[e->layer];
-	if ((fl->n + 1) * 2 > fl->scap && slot_grow(fl) < 0)
+	if (!unique && slots_sync(ix, fl) < 0)
 		goto out;
+	/* unslotted records must be unique: ask for them in strictly ascending tree order */
+	if (unique && fl->n > 0) {
+		const lc_fileinfo *prev = &fl->v[fl->n - 1];
+		int c = path_cmp(prev->path, e->path);
+		if (c > 0 || (c == 0 && is_marker(prev->type) >= is_marker(e->type)))
+			goto out;
+	}
 	memset(&rec, 0, sizeof(rec));
 	rec.path = strdup(e->path);
 	rec.link = e->link ? strdup(e->link) : NULL;
@@ -192,8 +234,9 @@ int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
 	rec.size = e->size;
 	rec.layer = e->layer;
 	rec.removed_in = -1;
-	s = slot_find(ix, fl, e->path, is_marker(e->type), &h);
-	if (fl->slot[s]) {
+	if (!unique)
+		s = slot_find(ix, fl, e->path, is_marker(e->type), &h);
+	if (!unique && fl->slot[s]) {
 		lc_fileinfo *old = &fl->v[(uint32_t)fl->slot[s] - 1];
 		free(old->path);
 		free(old->link);
@@ -213,7 +256,10 @@ int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
 		fl->cap = cap;
 	}
 	fl->v[fl->n++] = rec;
-	fl->slot[s] = (uint64_t)h << 32 | (uint32_t)fl->n;
+	if (!unique) {
+		fl->slot[s] = (uint64_t)h << 32 | (uint32_t)fl->n;
+		fl->nslot = fl->n;
+	}
 	rc = 0;
 out:
 	/* ix itself is not written here: adds of different layers run concurrently.
@@ -221,22 +267,14 @@ out:
 	return rc;
 }
 
-/*
- * Tree order: '/' sorts before every other byte, so a directory's descendants follow
- * it contiguously ("a", "a/b", "a-c"), which lets resolve keep the ancestors on a
- * stack. Then layer, then the directory before its opaque marker.
- */
-static int path_cmp(const char *a, const char *b)
+int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e)
 {
-	const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
-	for (;; p++, q++) {
-		int x = *p == '/' ? 1 : *p ? *p + 1 : 0;
-		int y = *q == '/' ? 1 : *q ? *q + 1 : 0;
-		if (x != y)
-			return x < y ? -1 : 1;
-		if (!x)
-			return 0;
-	}
+	return add_record(ix, e, false);
+}
+
+int lc__fileidx_add_unique(lc_fileidx *ix, const lc_entry *e)
+{
+	return add_record(ix, e, true);
 }
 
 static int rec_cmp(const void *pa, const void *pb)
@@ -443,22 +481,46 @@ const lc_fileinfo *lc__fileidx_get(const lc_fileidx *ix, size_t i)
 	return ix && ix->resolved && i < ix->nsorted ? ix->sorted[i] : NULL;
 }
 
-/* By hash in the layer's own table, so it works before resolve too. A directory is
- * preferred over its opaque marker when both exist. */
+/* After resolve, by binary search in tree order (path, layer, the directory before its
+ * marker); before it, by hash in the layer's own table plus a look at the records not
+ * slotted yet. A directory is preferred over its opaque marker when both exist. */
 const lc_fileinfo *lc__fileidx_find(const lc_fileidx *ix, int layer, const char *path)
 {
 	const lc_fileinfo *f = NULL;
 	const fi_layer *fl;
+	size_t total = 0;
 	if (!ix || !path || layer < 0 || (size_t)layer >= ix->nlayers)
 		goto out;
 	fl = &ix->layers[layer];
-	if (!fl->scap)
+	for (size_t l = 0; l < ix->nlayers; l++)
+		total += ix->layers[l].n;
+	if (ix->resolved && ix->nsorted == total) { /* no add since the resolve */
+		size_t lo = 0, hi = ix->nsorted;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const lc_fileinfo *m = ix->sorted[mid];
+			int c = path_cmp(m->path, path);
+			if (c < 0 || (c == 0 && m->layer < layer))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo < ix->nsorted && ix->sorted[lo]->layer == layer &&
+		    strcmp(ix->sorted[lo]->path, path) == 0)
+			f = ix->sorted[lo];
 		goto out;
-	for (int opaque = 0; opaque < 2 && !f; opaque++) {
+	}
+	for (int opaque = 0; opaque < 2 && !f && fl->scap; opaque++) {
 		size_t s = slot_find(ix, fl, path, opaque, NULL);
 		if (fl->slot[s])
 			f = &fl->v[(uint32_t)fl->slot[s] - 1];
 	}
+	for (size_t i = fl->nslot; i < fl->n && !f; i++)
+		if (strcmp(fl->v[i].path, path) == 0 && !is_marker(fl->v[i].type))
+			f = &fl->v[i];
+	for (size_t i = fl->nslot; i < fl->n && !f; i++)
+		if (strcmp(fl->v[i].path, path) == 0)
+			f = &fl->v[i];
 out:
 	return f;
 }
