@@ -13,7 +13,7 @@
 #                             hidden files behind whiteouts)
 #   debian                    the Debian bookworm minbase rootfs of
 #                             scripts/fixture-debootstrap.sh as a one-layer OCI image
-# Contenders (each: wall, user+sys CPU, peak RSS via /usr/bin/time; every run recorded):
+# Contenders (each: wall, user+sys CPU, peak RSS via bench/runone.py; every run recorded):
 #   floor -j 1 / -j N   (step scan, interleaved with laocoon's runs) bench/floor.c: SHA-256 of each blob + ISA-L/zstd inflate + SHA-256
 #                       of the tar stream (what any verifying reader must do)
 #   zcat, igzip -dc     decompression alone, for comparison
@@ -54,7 +54,6 @@ DET_MAX="${BENCH_DETECTORS_MAX:-300}"
 FULL="${BENCH_FULL:-0}"
 RESULTS="${BENCH_RESULTS:-bench/RESULTS.md}"
 NCPU=$(nproc)
-TIME=/usr/bin/time
 PY=/usr/bin/python3
 TSV="$DATA/runs.tsv"
 mkdir -p "$DATA"
@@ -64,7 +63,7 @@ want() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
 
 die() { echo "bench: $*" >&2; exit 1; }
 [ -x "$LAOCOON" ] || die "$LAOCOON not built"
-[ -x "$TIME" ] || die "/usr/bin/time missing (apt-get install time)"
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (apt-get install time; the secrets step uses it)"
 for t in yara yarac clamscan igzip zstd node npm cc; do
 	command -v "$t" >/dev/null || echo "bench: $t missing: its rows are skipped (scripts/deps.sh, apt-get install)" >&2
 done
@@ -112,10 +111,10 @@ measure() {
 	for i in $(seq "$n"); do
 		[ -n "$pre" ] && bash -c "$pre"
 		rc=0
-		$TIME -o "$tf" -f '%e %U %S %M' "$@" >/dev/null 2>"$DATA/last.err" || rc=$?
+		"$PY" bench/runone.py "$tf" "$@" >/dev/null 2>"$DATA/last.err" || rc=$?
 		tail -1 "$tf" | awk -v img="$img" -v n="$name" -v t="$thr" -v i="$i" -v rc="$rc" \
 			-v l="$(cut -d' ' -f1 /proc/loadavg)" \
-			'{printf "%s\t%s\t%s\t%d\t%.2f\t%.2f\t%d\t%d\t%s\n", img, n, t, i, $1, $2 + $3, $4, rc, l}' \
+			'{printf "%s\t%s\t%s\t%d\t%.4f\t%.3f\t%d\t%d\t%s\n", img, n, t, i, $1, $2 + $3, $4, rc, l}' \
 			>>"$TSV"
 		tail -1 "$TSV" | cut -f2- >&2
 	done
