@@ -119,7 +119,7 @@ int main(void)
 
 		sqlite3_open(db, &h);
 		sqlite3_exec(h,
-			     "UPDATE layers SET data = substr(data, 1, 20) || zeroblob(8) || "
+			     "UPDATE layer_data SET data = substr(data, 1, 20) || zeroblob(8) || "
 			     "substr(data, 29)",
 			     NULL, NULL, NULL);
 		changed = sqlite3_changes(h);
@@ -129,7 +129,7 @@ int main(void)
 		lc_cache_info(ctx, &s);
 		TAP_OK(s.layers == 0, "damaged record dropped");
 		sqlite3_open(db, &h);
-		sqlite3_exec(h, "UPDATE layers SET data = x'00'", NULL, NULL, NULL);
+		sqlite3_exec(h, "UPDATE layer_data SET data = x'00'", NULL, NULL, NULL);
 		sqlite3_close(h);
 		TAP_OK(store_and_find(ctx, DIFF_B), "and is replaced by the next store");
 	}
