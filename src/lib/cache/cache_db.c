@@ -300,8 +300,15 @@ static int db_prepare(sqlite3 *db)
 	int on = 1;
 	sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &on);
 	sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-	/* Only takes effect on a new file: deleted records then give pages back to the OS. */
-	e = exec(db, "PRAGMA auto_vacuum=INCREMENTAL");
+	/* NORMAL first: anything written before it would commit with FULL's fsyncs. */
+	e = exec(db, "PRAGMA synchronous=NORMAL");
+	/* Only takes effect on a new file: deleted records then give pages back to the OS.
+	 * Set only when not set: the pragma on an existing file was a write transaction (and
+	 * two fdatasyncs) at every open, the one write a warm rescan had before its own. */
+	if (e == SQLITE_OK && query_int(db, "PRAGMA auto_vacuum", &err) != 2 && err == SQLITE_OK)
+		e = exec(db, "PRAGMA auto_vacuum=INCREMENTAL");
+	if (e == SQLITE_OK)
+		e = err;
 	if (e == SQLITE_OK)
 		e = exec(db, "PRAGMA journal_mode=WAL");
 	if (e == SQLITE_OK)
