@@ -90,11 +90,18 @@ def one_layer_same_report(tmp):
     eq(doc['complete'], True)
 
 
+def scan_flipped(tmp, name, after_digest):
+    """The large layer with one byte flipped in the middle of its blob, scanned with every
+    thread count: after_digest flips it after the manifest's digest was taken (a tampered
+    blob), else the digest is of the flipped bytes (a corrupt stream)."""
+    L = big_layer()
+    L.flip(len(L.build()['blob']) // 2, after_digest=after_digest)
+    return same_everywhere(scan_all(tmp, image(L), name))
+
+
 @test
 def tampered_layer(tmp):
-    L = big_layer()
-    L.flip(len(L.build()['blob']) // 2, after_digest=True)
-    rc, doc = same_everywhere(scan_all(tmp, image(L), 'tampered'))
+    rc, doc = scan_flipped(tmp, 'tampered', True)
     eq(rc, EINTEGRITY)
     if ('blob.digest_mismatch', 1) not in error_codes(doc):
         raise TestFailure('no blob.digest_mismatch for layer 1: %r' % doc['errors'])
@@ -111,9 +118,7 @@ def wrong_diff_id(tmp):
 
 @test
 def corrupt_layer(tmp):
-    L = big_layer()
-    L.flip(len(L.build()['blob']) // 2, after_digest=False)
-    rc, doc = same_everywhere(scan_all(tmp, image(L), 'corrupt'))
+    rc, doc = scan_flipped(tmp, 'corrupt', False)
     eq(rc, EIMAGE)
     eq(doc['complete'], False)
     if not any(c.startswith('layer.gzip') for c, _ in error_codes(doc)):
