@@ -782,6 +782,20 @@ add(id='generic-api-key', category='Generic', title='Generic secret assignment',
     ]})
 
 
+def discord_bot_prefilter():
+    # A bot token's first part is the base64 of the bot's user id, a decimal snowflake of
+    # 17 or more digits: it starts with the base64 of three digits, the first not 0. Those
+    # 900 four-character prefixes are literals to Hyperscan; the token's shape as a trigger
+    # ([MNO] and 23-25 token characters, a dot, 6, a dot, 27) was a run of classes that
+    # cost 2% of a scan of a Debian image, every byte of every text file.
+    import base64
+    by3 = {}
+    for n in range(100, 1000):
+        p = base64.b64encode(str(n).encode()).decode()[:4]
+        by3.setdefault(p[:3], set()).add(p[3])
+    return '(?:' + '|'.join(k + '[' + ''.join(sorted(v)) + ']' for k, v in sorted(by3.items())) + ')'
+
+
 # Hyperscan triggers for rules whose keywords are too common to be a useful trigger
 # ('sk', 's.', 'api-', 'lob'...): the start of the token's own shape. (prefilter,
 # bytes before the trigger's end that the rule's match can start)
@@ -803,7 +817,7 @@ SHAPES = {
     'hex-api-key': (r'(?i)hex[\w.-]{0,20}key', 64),
     'lob-api-key': (r'(?:live|test)_[a-f0-9]{35}', 256),
     'lob-pub-api-key': (r'(?:test|live)_pub_[a-f0-9]{31}', 256),
-    'discord-bot-token': (None, 128),  # see discord_bot_prefilter()
+    'discord-bot-token': (discord_bot_prefilter(), 128),
     # "curl" alone was 2 x 1,300 confirmations on a Debian image (package lists name curl
     # everywhere), each a 600-byte lazy search: the trigger now ends after the option
     'curl-auth-user': (r'\bcurl\b[\s\S]{0,600}\s(?:-u|--user)\s', 700),
@@ -831,26 +845,10 @@ SHAPES = {
 }
 
 
-def discord_bot_prefilter():
-    # A bot token's first part is the base64 of the bot's user id, a decimal snowflake of
-    # 17 or more digits: it starts with the base64 of three digits, the first not 0. Those
-    # 900 four-character prefixes are literals to Hyperscan; the token's shape as a trigger
-    # ([MNO] and 23-25 token characters, a dot, 6, a dot, 27) was a run of classes that
-    # cost 2% of a scan of a Debian image, every byte of every text file.
-    import base64
-    by3 = {}
-    for n in range(100, 1000):
-        p = base64.b64encode(str(n).encode()).decode()[:4]
-        by3.setdefault(p[:3], set()).add(p[3])
-    return '(?:' + '|'.join(k + '[' + ''.join(sorted(v)) + ']' for k, v in sorted(by3.items())) + ')'
-
-
 def apply_shapes():
     for r in RULES:
         if r['id'] in SHAPES:
             pf, before = SHAPES[r['id']]
-            if r['id'] == 'discord-bot-token':
-                pf = discord_bot_prefilter()
             if pf:
                 r['prefilter'] = pf
             r['window-before'] = before
