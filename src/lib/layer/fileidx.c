@@ -515,11 +515,9 @@ const lc_fileinfo *lc__fileidx_find(const lc_fileidx *ix, int layer, const char 
 		if (fl->slot[s])
 			f = &fl->v[(uint32_t)fl->slot[s] - 1];
 	}
-	for (size_t i = fl->nslot; i < fl->n && !f; i++)
-		if (strcmp(fl->v[i].path, path) == 0 && !is_marker(fl->v[i].type))
-			f = &fl->v[i];
-	for (size_t i = fl->nslot; i < fl->n && !f; i++)
-		if (strcmp(fl->v[i].path, path) == 0)
+	/* records not slotted yet: the directory if there is one, else its marker */
+	for (size_t i = fl->nslot; i < fl->n && !(f && !is_marker(f->type)); i++)
+		if (strcmp(fl->v[i].path, path) == 0 && (!f || !is_marker(fl->v[i].type)))
 			f = &fl->v[i];
 out:
 	return f;
