@@ -354,6 +354,8 @@ int lc__fileidx_add(lc_fileidx *ix, const lc_entry *e);
  * layer's): no duplicate check and no hashing until an ordinary add needs the layer's
  * table. 0, or -1 (out of order: not unique; bad layer; no memory). */
 int lc__fileidx_add_unique(lc_fileidx *ix, const lc_entry *e);
+/* Would (path, type) be accepted by lc__fileidx_add_unique right after (prev, prev_type)? */
+bool lc__fileidx_follows(const char *prev, lc_ftype prev_type, const char *path, lc_ftype type);
 /* Apply whiteouts and opaque markers across layers; sets removed_in. */
 void lc__fileidx_resolve(lc_fileidx *ix);
 /* After resolve: all records (every layer), sorted by path then layer. */
@@ -718,6 +720,12 @@ typedef struct lc_cache_capture {
 	size_t len;
 } lc_cache_capture;
 
+/* A finding's hidden flag, as an image record keeps it. */
+typedef struct lc_cache_hidden {
+	char id[33];
+	int removed_in;
+} lc_cache_hidden;
+
 /* What a layer contributes besides its file index. The scan fills one for store; lookup
  * fills one (owned by the caller, freed with lc__cache_layer_free). */
 typedef struct lc_cache_layer {
@@ -729,6 +737,16 @@ typedef struct lc_cache_layer {
 	size_t ncaptures;
 	int64_t tar_bytes;     /* lc_layer_result figures, given back on a hit */
 	int64_t entries;
+	/* Image records: the hidden flags of every finding of the image, by id (a warm
+	 * rescan then needs no file index to set them). Sorted by id on a lookup. */
+	lc_cache_hidden *hidden;
+	size_t nhidden;
+	/* Lookup: how many file records the layer has. Without an index they stay encoded
+	 * in files_raw (validated) until lc__cache_files_load: a warm rescan whose report
+	 * needs no index never decodes them. */
+	int64_t nfiles;
+	uint8_t *files_raw;
+	size_t files_at, files_len;
 	/* Filled by lc__cache_try_layer on a hit (the blob's, not the record's): */
 	char blob_digest[72];    /* as verified (trusted identity or re-hashed) */
 	int64_t blob_bytes;
@@ -739,7 +757,8 @@ void lc__cache_layer_free(lc_cache_layer *cl); /* frees the contents, not cl */
 /*
  * Look the layer up. On a hit (*hit = true): every file record is added to ix through
  * lc__fileidx_add with e.layer = layer and e.layer_diff_id = diff_id (removed_in is
- * left for lc__fileidx_resolve), and out gets findings (layer, layer_diff_id set for
+ * left for lc__fileidx_resolve) or, when ix is NULL, kept for lc__cache_files_load;
+ * out gets findings (layer, layer_diff_id set for
  * this image, removed_in = -1; the scan recomputes hidden flags and, if its id formula
  * depends on the layer index, the finding ids), warnings (layer = layer) and captures.
  * The record is touched for LRU. A miss or a damaged record leaves ix and out empty.
@@ -755,6 +774,12 @@ lc_code lc__cache_lookup(lc_cache *c, const char *diff_id, const char *fingerpri
  */
 lc_code lc__cache_store(lc_cache *c, const char *diff_id, const char *fingerprint,
 			const lc_fileidx *ix, int layer, const lc_cache_layer *d);
+/* Add the file records a lookup without an index kept (see above) to ix, and free them.
+ * The record was validated by the lookup: only memory can fail (LC_EINTERNAL). */
+lc_code lc__cache_files_load(const lc_ctx *ctx, lc_cache_layer *cl, lc_fileidx *ix, int layer,
+			     const char *diff_id);
+/* The hidden flag an image record keeps for finding id, or -2 when it has none. */
+int lc__cache_hidden_find(const lc_cache_layer *cl, const char *id);
 /* Evict least recently used layers until the records total at most max_bytes. */
 lc_code lc__cache_evict(lc_cache *c, int64_t max_bytes);
 /* The last failure of lookup/store/evict on this handle. These run on scan threads, so

@@ -83,6 +83,8 @@ struct lc_run {
 	lc_cache *cache;
 	char fingerprint[65];
 	bool *from_cache;           /* per layer: loaded from the cache, not walked */
+	lc_cache_layer *held;       /* per layer: a cached layer's file records, still encoded */
+	bool files_held;            /* and they stayed so: the index lacks the cached layers */
 	char image_key[80];         /* "image:<hex>" of the image-level record, "" = none */
 	atomic_size_t next_cached;  /* the cache pass hands out layers like the readers */
 	lc_cache_blob_id *blob_ids; /* per layer: blob identity taken before the walk */
@@ -274,10 +276,10 @@ static int finding_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static void findings_finish(lc_run *sc)
+/* Hidden flags are a property of the image: set once every layer is in the index. */
+static void hidden_flags(lc_run *sc)
 {
 	lc_report *r = sc->rep;
-	/* Hidden flags are a property of the image: set them only now. */
 	for (size_t i = 0; i < r->nfindings; i++) {
 		lc_finding *f = &r->findings[i];
 		if (f->source != LC_SRC_FILE || f->layer < 0 || !f->path || !sc->idx)
@@ -286,6 +288,11 @@ static void findings_finish(lc_run *sc)
 		if (fi)
 			f->removed_in = fi->removed_in;
 	}
+}
+
+static void findings_finish(lc_run *sc)
+{
+	lc_report *r = sc->rep;
 	if (r->nfindings > 1)
 		qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_cmp);
 	/* A path listed twice in one layer is seen twice: keep one finding per id. */
@@ -1026,7 +1033,7 @@ static bool cache_load_layer(lc_run *sc, size_t i)
 	lc_cache_layer cl = {0};
 	bool hit = false;
 	lc_layer_result *res = &sc->results[i];
-	if (lc__cache_try_layer(sc->cache, sc->img, i, sc->fingerprint, sc->idx, &cl, &hit) ||
+	if (lc__cache_try_layer(sc->cache, sc->img, i, sc->fingerprint, NULL, &cl, &hit) ||
 	    !hit) {
 		lc__cache_layer_free(&cl);
 		return false;
@@ -1054,6 +1061,12 @@ static bool cache_load_layer(lc_run *sc, size_t i)
 		snprintf(res->diff_id, sizeof(res->diff_id), "%s", sc->img->layers[i].diff_id);
 	sc->from_cache[i] = true;
 	sc->layer_rc[i] = LC_OK;
+	/* the file records wait until something needs the index (files_pass) */
+	sc->held[i].nfiles = cl.nfiles;
+	sc->held[i].files_raw = cl.files_raw;
+	sc->held[i].files_at = cl.files_at;
+	sc->held[i].files_len = cl.files_len;
+	cl.files_raw = NULL;
 	lc__cache_layer_free(&cl);
 	return true;
 }
@@ -1122,31 +1135,58 @@ static void *cache_thread(void *arg)
 	return NULL;
 }
 
+/* The cached layers' file records into the index (each layer has its own part of it). */
+static void *files_thread(void *arg)
+{
+	lc_run *sc = arg;
+	for (;;) {
+		size_t i = atomic_fetch_add(&sc->next_cached, 1);
+		if (i >= sc->img->nlayers)
+			break;
+		if (lc__cache_files_load(sc->ctx, &sc->held[i], sc->idx, (int)i,
+					 sc->img->layers[i].diff_id) != LC_OK) {
+			pthread_mutex_lock(&sc->lock);
+			lc__diag_add(&sc->rep->errors, "cache.load_failed", (int)i, NULL,
+				     "out of memory loading the layer's cached file index");
+			sc->layer_rc[i] = LC_EINTERNAL;
+			pthread_mutex_unlock(&sc->lock);
+		}
+	}
+	return NULL;
+}
+
 /* Decoding threads of the cache pass at most (beyond the cores, more only costs). */
 #define CACHE_THREADS_MAX 64
+
+/* Run fn on up to nthr threads (this one included), one layer at a time. */
+static void layer_pass(lc_run *sc, size_t nthr, void *(*fn)(void *))
+{
+	size_t launched = 0;
+	pthread_t th[CACHE_THREADS_MAX];
+
+	atomic_store(&sc->next_cached, 0);
+	if (nthr > sc->img->nlayers)
+		nthr = sc->img->nlayers;
+	if (nthr > CACHE_THREADS_MAX)
+		nthr = CACHE_THREADS_MAX;
+	for (size_t t = 1; t < nthr; t++) {
+		if (pthread_create(&th[launched], NULL, fn, sc) != 0)
+			break;
+		launched++;
+	}
+	fn(sc);
+	for (size_t t = 0; t < launched; t++)
+		pthread_join(th[t], NULL);
+}
 
 /* Returns how many layers are still to be walked. */
 static size_t cache_pass(lc_run *sc, size_t nthr)
 {
-	size_t n = sc->img->nlayers, launched = 0, left = 0;
-	pthread_t th[CACHE_THREADS_MAX];
+	size_t left = 0;
 
-	if (sc->cache) {
-		if (nthr > n)
-			nthr = n;
-		if (nthr > CACHE_THREADS_MAX)
-			nthr = CACHE_THREADS_MAX;
-		/* this thread is one of them */
-		for (size_t t = 1; t < nthr; t++) {
-			if (pthread_create(&th[launched], NULL, cache_thread, sc) != 0)
-				break;
-			launched++;
-		}
-		cache_thread(sc);
-		for (size_t t = 0; t < launched; t++)
-			pthread_join(th[t], NULL);
-	}
-	for (size_t i = 0; i < n; i++)
+	if (sc->cache)
+		layer_pass(sc, nthr, cache_thread);
+	for (size_t i = 0; i < sc->img->nlayers; i++)
 		left += !sc->from_cache[i];
 	return left;
 }
@@ -1222,6 +1262,12 @@ static bool image_from_cache(lc_run *sc)
 	for (size_t k = 0; k < cl.warnings.n; k++)
 		lc__diag_add(&sc->rep->warnings, cl.warnings.v[k].code, cl.warnings.v[k].layer,
 			     cl.warnings.v[k].path, "%s", cl.warnings.v[k].message);
+	/* the hidden flags as this image's index gave them, for the layers' findings too */
+	for (size_t k = 0; k < sc->rep->nfindings; k++) {
+		int h = lc__cache_hidden_find(&cl, sc->rep->findings[k].id);
+		if (h >= 0)
+			sc->rep->findings[k].removed_in = h;
+	}
 	pthread_mutex_unlock(&sc->lock);
 	ok = true;
 out:
@@ -1238,6 +1284,18 @@ static void image_store(lc_run *sc, size_t f0, size_t w0)
 
 	if (!sc->image_key[0] || sc->findings_capped || sc->mem_exceeded || sc->timed_out)
 		return;
+	/* Every finding's hidden flag, the layers' too: a rescan then needs no index. */
+	for (size_t k = 0; k < r->nfindings; k++)
+		d.nhidden += r->findings[k].removed_in >= 0;
+	if (d.nhidden && !(d.hidden = calloc(d.nhidden, sizeof(*d.hidden))))
+		return;
+	d.nhidden = 0;
+	for (size_t k = 0; k < r->nfindings; k++) {
+		if (r->findings[k].removed_in < 0)
+			continue;
+		memcpy(d.hidden[d.nhidden].id, r->findings[k].id, sizeof(d.hidden[0].id));
+		d.hidden[d.nhidden++].removed_in = r->findings[k].removed_in;
+	}
 	/* (no arithmetic on a NULL array: an image without findings or warnings has none) */
 	d.findings = r->findings ? r->findings + f0 : NULL;
 	d.nfindings = r->nfindings - f0;
@@ -1247,6 +1305,7 @@ static void image_store(lc_run *sc, size_t f0, size_t w0)
 	if (lc__cache_store(sc->cache, sc->image_key, sc->fingerprint, NULL, -1, &d))
 		lc__diag_add(&r->warnings, "cache.store_failed", -1, NULL,
 			     "image-level results not cached: %s", lc__cache_errmsg(sc->cache));
+	free(d.hidden);
 }
 
 static void scan_layer(worker *w, size_t i)
@@ -1541,9 +1600,12 @@ static json_t *image_json(lc_run *sc)
 		char hp[32];
 		snprintf(hp, sizeof(hp), "history[%d]", L->history);
 		json_object_set_new(l, "created_by", jsecret(sc, hp, cb));
-		json_object_set_new(l, "files",
-				    sc->idx ? json_integer((json_int_t)lc__fileidx_layer_count(sc->idx, (int)i))
-					    : json_null());
+		json_t *nf = json_null();
+		if (sc->files_held && sc->from_cache[i])
+			nf = json_integer((json_int_t)sc->held[i].nfiles);
+		else if (sc->idx)
+			nf = json_integer((json_int_t)lc__fileidx_layer_count(sc->idx, (int)i));
+		json_object_set_new(l, "files", nf);
 		json_object_set_new(l, "complete", json_boolean(R && R->complete));
 		json_object_set_new(l, "cached", json_boolean(sc->from_cache && sc->from_cache[i]));
 		json_array_append_new(layers, l);
@@ -1683,9 +1745,10 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	sc.results = calloc(img->nlayers + 1, sizeof(*sc.results));
 	sc.layer_rc = calloc(img->nlayers + 1, sizeof(*sc.layer_rc));
 	sc.from_cache = calloc(img->nlayers + 1, sizeof(*sc.from_cache));
+	sc.held = calloc(img->nlayers + 1, sizeof(*sc.held));
 	sc.blob_ids = calloc(img->nlayers + 1, sizeof(*sc.blob_ids));
 	sc.blob_identified = calloc(img->nlayers + 1, sizeof(*sc.blob_identified));
-	if (!sc.idx || !sc.results || !sc.layer_rc || !sc.from_cache || !sc.blob_ids ||
+	if (!sc.idx || !sc.results || !sc.layer_rc || !sc.from_cache || !sc.held || !sc.blob_ids ||
 	    !sc.blob_identified) {
 		rc = lc__fail(ctx, LC_EINTERNAL, "out of memory");
 		goto fatal;
@@ -1719,6 +1782,12 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 				goto fatal;
 		}
 	}
+	/* The cached layers' file records enter the index only for a reader of it: the
+	 * image-level hooks, or a caller that keeps it. A warm rescan decodes none. */
+	if (image_cached && !(flags & LC_SCAN_FILE_INDEX))
+		sc.files_held = true;
+	else if (sc.cache && to_walk < img->nlayers)
+		layer_pass(&sc, nthr, files_thread);
 	/* nthr threads in all: one per layer while there are layers, the rest (and every
 	 * reader out of layers) scan the files the readers queue */
 	nthreads = nthr < to_walk ? nthr : to_walk;
@@ -1816,6 +1885,7 @@ join:
 			}
 		}
 		redact_quotes(&sc, f0);
+		hidden_flags(&sc);
 		if (sc.cache && !(flags & LC_SCAN_NO_DETECTORS) && rc == LC_OK &&
 		    sc.rep->errors.n == e0 && sc.rep->complete)
 			image_store(&sc, f0, w0);
@@ -1875,6 +1945,9 @@ out:
 	free(sc.layer_rc);
 	free(sc.pending);
 	free(sc.from_cache);
+	for (size_t i = 0; sc.held && i < img->nlayers; i++)
+		lc__cache_layer_free(&sc.held[i]);
+	free(sc.held);
 	free(sc.blob_ids);
 	free(sc.blob_identified);
 	lc__cache_close(sc.cache);

@@ -134,7 +134,44 @@ int main(void)
 		       memcmp(out.captures[0].data, in.captures[0].data, out.captures[0].len) == 0,
 	       "captured etc/passwd round-trips");
 	TAP_OK(out.tar_bytes == 10240 && out.entries == 5, "layer figures round-trip");
+	TAP_OK(out.nfiles == (int64_t)lc__fileidx_layer_count(ix, 1) && !out.files_raw,
+	       "file records counted (%lld), none held when an index was given",
+	       (long long)out.nfiles);
 	lc__cache_layer_free(&out);
+
+	/* without an index the records wait, validated, until lc__cache_files_load */
+	{
+		lc_fileidx *ix3 = lc__fileidx_new(3);
+
+		rc = lc__cache_lookup(c, DIFF_A, FP_1, NULL, 2, &out, &hit);
+		TAP_OK(rc == LC_OK && hit && out.files_raw && out.nfindings == 2 &&
+			       out.nfiles == (int64_t)lc__fileidx_layer_count(ix, 1),
+		       "lookup without an index holds the file records (%lld)", (long long)out.nfiles);
+		rc = lc__cache_files_load(ctx, &out, ix3, 2, DIFF_A);
+		lc__fileidx_resolve(ix3);
+		TAP_OK(rc == LC_OK && !out.files_raw && same_layer(ix, 1, ix3, 2),
+		       "loaded later, they equal the records loaded at once");
+		lc__cache_layer_free(&out);
+		lc__fileidx_free(ix3);
+	}
+
+	/* an image record keeps the findings' hidden flags, found by id */
+	{
+		lc_cache_hidden hv[3] = { { "ffff", 4 }, { "0a0a", 2 }, { "7777", 0 } };
+		lc_cache_layer im = { .complete = true, .hidden = hv, .nhidden = 3 };
+
+		rc = lc__cache_store(c, "image:hidden", FP_1, NULL, -1, &im);
+		lc__cache_lookup(c, "image:hidden", FP_1, NULL, -1, &out, &hit);
+		TAP_OK(rc == LC_OK && hit && out.nhidden == 3 && out.nfiles == 0 && !out.files_raw,
+		       "image record with three hidden flags round-trips");
+		TAP_OK(lc__cache_hidden_find(&out, "0a0a") == 2 &&
+			       lc__cache_hidden_find(&out, "ffff") == 4 &&
+			       lc__cache_hidden_find(&out, "7777") == 0 &&
+			       lc__cache_hidden_find(&out, "1234") == -2 &&
+			       lc__cache_hidden_find(&out, NULL) == -2,
+		       "each found by id, an unknown id has none");
+		lc__cache_layer_free(&out);
+	}
 
 	rc = lc__cache_lookup(c, DIFF_A, FP_2, ix2, 1, &out, &hit);
 	TAP_OK(rc == LC_OK && !hit && out.nfindings == 0 && lc__fileidx_layer_count(ix2, 1) == 0,
@@ -182,10 +219,10 @@ int main(void)
 		lc_cache_stats s;
 
 		rc = lc_cache_info(ctx, &s);
-		/* the image record is a row too (no entries): 2 rows, 2+2 findings; its
-		 * store, hit and miss count with the layer's */
-		TAP_OK(rc == LC_OK && s.exists && s.layers == 2 && s.entries == 105 &&
-			       s.findings == 4 && s.hits == 2 && s.misses == 5 && s.stores == 3 &&
+		/* the image records are rows too (no entries): 3 rows, 2+2 findings; their
+		 * stores, hits and misses count with the layer's */
+		TAP_OK(rc == LC_OK && s.exists && s.layers == 3 && s.entries == 105 &&
+			       s.findings == 4 && s.hits == 4 && s.misses == 5 && s.stores == 4 &&
 			       s.data_bytes > 0 && s.file_bytes >= s.data_bytes,
 		       "info: %lld layers, %lld entries, %lld hits, %lld misses, %lld stores",
 		       (long long)s.layers, (long long)s.entries, (long long)s.hits,

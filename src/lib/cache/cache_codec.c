@@ -1,6 +1,7 @@
 /*
  * cache_codec.c - one layer's cache record as one zstd frame: file records (paths
- * prefix-compressed against the previous one), findings, warnings, captured files.
+ * prefix-compressed against the previous one), findings, warnings, captured files, and
+ * for an image record the hidden flags of the image's findings.
  * Integers are LEB128 varints (signed ones zigzag), strings are length + bytes + NUL so
  * the decoder hands out pointers into its buffer without copying.
  */
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <zstd.h>
 
-#define REC_MAGIC 0x4c434302u /* "LCC" + encoding revision, checked on decode */
+#define REC_MAGIC 0x4c434303u /* "LCC" + encoding revision, checked on decode */
 #define ZSTD_LEVEL 3          /* ~3x smaller than raw and fast enough that a store is noise */
 
 /* ---- writer: growable buffer with a ceiling ----------------------------------- */
@@ -287,6 +288,11 @@ lc_code lc__cache_encode(const lc_fileidx *ix, int layer, const lc_cache_layer *
 	}
 	w_i64(&w, d->tar_bytes);
 	w_i64(&w, d->entries);
+	w_u64(&w, d->nhidden);
+	for (size_t i = 0; i < d->nhidden; i++) {
+		w_str(&w, d->hidden[i].id);
+		w_u64(&w, (uint64_t)d->hidden[i].removed_in);
+	}
 
 	if (w.failed) {
 		rc = cfail(err, LC_EINTERNAL, "cache: layer record too large or out of memory");
@@ -333,6 +339,8 @@ void lc__cache_layer_free(lc_cache_layer *cl)
 		free(cl->captures[i].data);
 	}
 	free(cl->captures);
+	free(cl->hidden);
+	free(cl->files_raw);
 	memset(cl, 0, sizeof(*cl));
 }
 
@@ -349,23 +357,27 @@ static char *dup_or_null(const char *s, bool *oom)
 }
 
 /*
- * Walk the file records. With ix == NULL only validates (and leaves r just past
- * them); otherwise adds each to ix. Paths are rebuilt in a scratch buffer as long as
- * the path limit allows.
+ * Walk the file records. With ix == NULL only validates, order included (and leaves r
+ * just past them); otherwise adds each to ix. Paths are rebuilt in a scratch buffer as
+ * long as the path limit allows.
  */
-static void decode_files(rbuf *r, const lc_ctx *ctx, lc_fileidx *ix, int layer, const char *diff_id)
+static uint64_t decode_files(rbuf *r, const lc_ctx *ctx, lc_fileidx *ix, int layer,
+			     const char *diff_id)
 {
 	uint64_t n = r_count(r, 8);
 	size_t cap = (size_t)lc__limit(ctx, LC_LIM_PATH_LEN) + 1;
 	size_t plen = 0;
-	char *path;
+	char *path, *prev = NULL;
+	lc_ftype prev_type = LC_FT_REG;
 
 	if (cap < 4096)
 		cap = 4096;
 	path = malloc(cap);
-	if (!path) {
+	if (!ix)
+		prev = malloc(cap); /* the order is checked here, not only when adding */
+	if (!path || (!ix && !prev)) {
 		r->bad = true;
-		return;
+		goto out;
 	}
 	path[0] = 0;
 	if (ix && n)
@@ -396,8 +408,34 @@ static void decode_files(rbuf *r, const lc_ctx *ctx, lc_fileidx *ix, int layer, 
 		/* stored in tree order, one record per path: out of order is damage */
 		if (!r->bad && ix && lc__fileidx_add_unique(ix, &e) != 0)
 			r->bad = true;
+		if (!r->bad && prev) {
+			if (i > 0 && !lc__fileidx_follows(prev, prev_type, path, e.type))
+				r->bad = true;
+			memcpy(prev, path, plen + 1);
+			prev_type = e.type;
+		}
 	}
+out:
 	free(path);
+	free(prev);
+	return n;
+}
+
+static int hidden_cmp(const void *a, const void *b)
+{
+	return strcmp(((const lc_cache_hidden *)a)->id, ((const lc_cache_hidden *)b)->id);
+}
+
+int lc__cache_hidden_find(const lc_cache_layer *cl, const char *id)
+{
+	lc_cache_hidden key;
+	const lc_cache_hidden *h;
+
+	if (!cl->nhidden || !id || strlen(id) >= sizeof(key.id))
+		return -2;
+	strcpy(key.id, id);
+	h = bsearch(&key, cl->hidden, cl->nhidden, sizeof(key), hidden_cmp);
+	return h ? h->removed_in : -2;
 }
 
 lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_fileidx *ix,
@@ -436,7 +474,7 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 	}
 	/* Validate the file records first: ix must stay untouched if anything is wrong. */
 	files_at = r.pos;
-	decode_files(&r, ctx, NULL, layer, diff_id);
+	out->nfiles = (int64_t)decode_files(&r, ctx, NULL, layer, diff_id);
 	/* An image record holds no files: they would enter the index with no layer. */
 	if (layer < 0 && r.pos != files_at + 1)
 		r.bad = true;
@@ -528,6 +566,27 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 	}
 	out->tar_bytes = r_i64(&r);
 	out->entries = r_i64(&r);
+
+	n = r_count(&r, 3);
+	if (n) {
+		out->hidden = calloc((size_t)n, sizeof(lc_cache_hidden));
+		if (!out->hidden)
+			oom = true;
+	}
+	for (uint64_t i = 0; i < n && !r.bad && !oom; i++) {
+		const char *id = r_str(&r);
+		uint64_t in = r_u64(&r);
+
+		if (!id || strlen(id) >= sizeof(out->hidden[i].id) || in > INT32_MAX) {
+			r.bad = true;
+			break;
+		}
+		strcpy(out->hidden[i].id, id);
+		out->hidden[i].removed_in = (int)in;
+		out->nhidden++;
+	}
+	if (out->nhidden > 1)
+		qsort(out->hidden, out->nhidden, sizeof(*out->hidden), hidden_cmp);
 	if (!r.bad && r.pos != r.len)
 		r.bad = true;
 
@@ -539,13 +598,32 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 		rc = cfail(err, LC_EIMAGE, "cache: damaged record");
 		goto out;
 	}
-	/* Everything checked: now the file records go into the index. */
-	r.pos = files_at;
-	decode_files(&r, ctx, ix, layer, diff_id);
+	/* Everything checked: now the file records go into the index, or wait for it. */
+	if (ix) {
+		r.pos = files_at;
+		decode_files(&r, ctx, ix, layer, diff_id);
+	} else if (layer >= 0 && out->nfiles > 0) {
+		out->files_raw = buf;
+		out->files_at = files_at;
+		out->files_len = got;
+		buf = NULL;
+	}
 	out->complete = true;
 out:
 	if (rc)
 		lc__cache_layer_free(out);
 	free(buf);
 	return rc;
+}
+
+lc_code lc__cache_files_load(const lc_ctx *ctx, lc_cache_layer *cl, lc_fileidx *ix, int layer,
+			     const char *diff_id)
+{
+	rbuf r = { .p = cl->files_raw, .len = cl->files_len, .pos = cl->files_at };
+
+	if (cl->files_raw)
+		decode_files(&r, ctx, ix, layer, diff_id);
+	free(cl->files_raw);
+	cl->files_raw = NULL;
+	return r.bad ? LC_EINTERNAL : LC_OK;
 }

@@ -11,7 +11,7 @@
 #include <sqlite3.h>
 
 /* Bumped whenever the tables or the record encoding change: a mismatch rebuilds. */
-#define LC_CACHE_SCHEMA_VERSION 4
+#define LC_CACHE_SCHEMA_VERSION 5
 
 /* A decoded layer record may not exceed this (uncompressed); bigger layers are not cached.
  * 512 MiB is ~5 million entries, far above any layer we would want to hold in RAM twice. */

@@ -197,6 +197,12 @@ out:
 	return rc;
 }
 
+bool lc__fileidx_follows(const char *prev, lc_ftype prev_type, const char *path, lc_ftype type)
+{
+	int c = path_cmp(prev, path);
+	return c < 0 || (c == 0 && is_marker(prev_type) < is_marker(type));
+}
+
 /* 0 added, 1 replaced a same-layer duplicate (last one wins, as containerd applies
  * it), -1 on a bad layer index or no memory. */
 static int add_record(lc_fileidx *ix, const lc_entry *e, bool unique)
@@ -213,12 +219,9 @@ static int add_record(lc_fileidx *ix, const lc_entry *e, bool unique)
 	if (!unique && slots_sync(ix, fl) < 0)
 		goto out;
 	/* unslotted records must be unique: ask for them in strictly ascending tree order */
-	if (unique && fl->n > 0) {
-		const lc_fileinfo *prev = &fl->v[fl->n - 1];
-		int c = path_cmp(prev->path, e->path);
-		if (c > 0 || (c == 0 && is_marker(prev->type) >= is_marker(e->type)))
-			goto out;
-	}
+	if (unique && fl->n > 0 &&
+	    !lc__fileidx_follows(fl->v[fl->n - 1].path, fl->v[fl->n - 1].type, e->path, e->type))
+		goto out;
 	memset(&rec, 0, sizeof(rec));
 	rec.path = strdup(e->path);
 	rec.link = e->link ? strdup(e->link) : NULL;
