@@ -124,7 +124,8 @@ typedef struct lc_cache_stats {
 	int64_t file_bytes;   /* database + WAL on disk */
 	int64_t data_bytes;   /* compressed layer records (what max_bytes bounds) */
 	int64_t max_bytes;
-	int64_t layers, entries, findings;
+	int64_t layers, entries, findings; /* layer records (findings: images' too) */
+	int64_t images;        /* image-level records (config, history, names) */
 	int64_t trusted_blobs;
 	int64_t hits, misses, stores, evictions; /* since the cache was created */
 	int64_t oldest_ms, newest_ms;            /* last use, ms since the epoch; 0 if none */

@@ -121,8 +121,9 @@ static void info_table(FILE *out, const lc_cache_stats *s)
 	human(b, sizeof(b), s->data_bytes);
 	human(c, sizeof(c), s->max_bytes);
 	fprintf(out, "On disk        %s (layer records %s, bound %s)\n", a, b, c);
-	fprintf(out, "Layers         %" PRId64 " (%" PRId64 " entries, %" PRId64 " findings)\n",
-		s->layers, s->entries, s->findings);
+	fprintf(out, "Layers         %" PRId64 " (%" PRId64 " entries), %" PRId64
+		" image records; %" PRId64 " findings\n",
+		s->layers, s->entries, s->images, s->findings);
 	fprintf(out, "Trusted blobs  %" PRId64 "\n", s->trusted_blobs);
 	fprintf(out, "Lookups        %" PRId64 " hits, %" PRId64 " misses", s->hits, s->misses);
 	if (looks)
@@ -140,13 +141,14 @@ static void info_json(FILE *out, const lc_cache_stats *s)
 	fprintf(out,
 		",\n  \"exists\": %s,\n  \"file_bytes\": %" PRId64 ",\n  \"data_bytes\": %" PRId64
 		",\n  \"max_bytes\": %" PRId64 ",\n  \"layers\": %" PRId64
+		",\n  \"images\": %" PRId64
 		",\n  \"entries\": %" PRId64 ",\n  \"findings\": %" PRId64
 		",\n  \"trusted_blobs\": %" PRId64 ",\n  \"hits\": %" PRId64
 		",\n  \"misses\": %" PRId64 ",\n  \"stores\": %" PRId64
 		",\n  \"evictions\": %" PRId64 ",\n  \"oldest_used_ms\": %" PRId64
 		",\n  \"newest_used_ms\": %" PRId64 "\n}\n",
 		s->exists ? "true" : "false", s->file_bytes, s->data_bytes, s->max_bytes, s->layers,
-		s->entries, s->findings, s->trusted_blobs, s->hits, s->misses, s->stores,
+		s->images, s->entries, s->findings, s->trusted_blobs, s->hits, s->misses, s->stores,
 		s->evictions, s->oldest_ms, s->newest_ms);
 }
 
