@@ -386,7 +386,9 @@ static uint64_t decode_files(rbuf *r, const lc_ctx *ctx, lc_fileidx *ix, int lay
 		uint64_t pre = r_u64(r), slen = r_u64(r);
 		lc_entry e = { 0 };
 
-		if (r->bad || pre > plen || slen >= cap - pre || slen > r->len - r->pos) {
+		/* a NUL inside would make the stored path shorter than the one checked */
+		if (r->bad || pre > plen || slen >= cap - pre || slen > r->len - r->pos ||
+		    memchr(r->p + r->pos, 0, slen)) {
 			r->bad = true;
 			break;
 		}
@@ -408,10 +410,12 @@ static uint64_t decode_files(rbuf *r, const lc_ctx *ctx, lc_fileidx *ix, int lay
 		/* stored in tree order, one record per path: out of order is damage */
 		if (!r->bad && ix && lc__fileidx_add_unique(ix, &e) != 0)
 			r->bad = true;
+		/* prev and path agree up to pre (path was rebuilt from prev): compare and copy
+		 * the tails only */
 		if (!r->bad && prev) {
-			if (i > 0 && !lc__fileidx_follows(prev, prev_type, path, e.type))
+			if (i > 0 && !lc__fileidx_follows(prev + pre, prev_type, path + pre, e.type))
 				r->bad = true;
-			memcpy(prev, path, plen + 1);
+			memcpy(prev + pre, path + pre, slen + 1);
 			prev_type = e.type;
 		}
 	}
