@@ -4,6 +4,7 @@
  * and an age.
  */
 #include "cache_test.h"
+#include "cache/cache_int.h"
 
 #include <time.h>
 
@@ -114,6 +115,37 @@ int main(void)
 	rc = lc_cache_prune(ctx, INT64_MAX, 0, &removed, &freed);
 	lc_cache_info(ctx, &s);
 	TAP_OK(rc == LC_OK && removed == 1 && s.layers == 0, "prune --older-than 0 empties it");
+
+	/* Every process re-reads the WAL at its first open: it must stay short. 150 warm
+	 * lookups, each a process of its own, write ~450 pages of LRU touches in all. */
+	{
+		char db[4200];
+		int frames = -1, done = -1;
+		sqlite3 *h = NULL;
+
+		lc_ctx_set_option(ctx, "cache-max-size", "1G");
+		lc__cache_open(ctx, &c);
+		diff_of(diff, 1);
+		lc__cache_store(c, diff, FP_1, ix, 0, &in);
+		lc__cache_close(c);
+		for (int i = 0; i < 150; i++) {
+			scratch = lc__fileidx_new(1);
+			lc__cache_open(ctx, &c);
+			lc__cache_lookup(c, diff, FP_1, scratch, 0, &out, &hit);
+			lc__cache_layer_free(&out);
+			lc__cache_close(c);
+			lc__fileidx_free(scratch);
+		}
+		snprintf(db, sizeof(db), "%s/cache.db", dir);
+		/* (a connection learns the journal mode by reading) */
+		if (sqlite3_open(db, &h) == SQLITE_OK &&
+		    sqlite3_exec(h, "SELECT count(*) FROM layers", NULL, NULL, NULL) == SQLITE_OK)
+			sqlite3_wal_checkpoint_v2(h, "main", SQLITE_CHECKPOINT_PASSIVE, &frames, &done);
+		sqlite3_close(h);
+		TAP_OK(hit && frames >= 0 && frames <= LC_CACHE_WAL_PAGES + 16,
+		       "after 150 warm lookups the WAL holds %d pages (bound %d)", frames,
+		       LC_CACHE_WAL_PAGES);
+	}
 
 	lc__cache_layer_free(&in);
 	lc__fileidx_free(ix);

@@ -25,6 +25,9 @@
 
 #define LC_CACHE_DEFAULT_MAX_SIZE ((int64_t)2 << 30)
 
+/* WAL pages beyond which closing the cache checkpoints and truncates it (~1 MB). */
+#define LC_CACHE_WAL_PAGES 256
+
 /* LRU touches held in memory before one write (more than the layers of any image). */
 #define LC_CACHE_TOUCHES 1024
 
@@ -42,6 +45,7 @@ struct lc_cache {
 	/* hits not yet written: a warm scan makes one write at the end, not one per layer */
 	int64_t touch_id[LC_CACHE_TOUCHES], touch_ms[LC_CACHE_TOUCHES];
 	size_t ntouch;
+	int wal_frames; /* the WAL's length after our last commit (wal_note) */
 };
 
 /* Serialise the records of `layer` from ix plus d into one zstd frame (malloc'd).
