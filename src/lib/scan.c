@@ -86,7 +86,8 @@ struct lc_run {
 	lc_cache_layer *held;       /* per layer: a cached layer's file records, still encoded */
 	bool files_held;            /* and they stayed so: the index lacks the cached layers */
 	char image_key[80];         /* "image:<hex>" of the image-level record, "" = none */
-	atomic_size_t next_cached;  /* the cache pass hands out layers like the readers */
+	atomic_size_t next_cached;  /* the cache passes hand out layers like the readers */
+	void (*pass_fn)(lc_run *, size_t); /* what layer_pass does to each */
 	lc_cache_blob_id *blob_ids; /* per layer: blob identity taken before the walk */
 	bool *blob_identified;
 };
@@ -1061,7 +1062,7 @@ static bool cache_load_layer(lc_run *sc, size_t i)
 		snprintf(res->diff_id, sizeof(res->diff_id), "%s", sc->img->layers[i].diff_id);
 	sc->from_cache[i] = true;
 	sc->layer_rc[i] = LC_OK;
-	/* the file records wait until something needs the index (files_pass) */
+	/* the file records wait until something reads the index (files_load) */
 	sc->held[i].nfiles = cl.nfiles;
 	sc->held[i].files_raw = cl.files_raw;
 	sc->held[i].files_at = cl.files_at;
@@ -1119,64 +1120,63 @@ static void cache_store_layers(lc_run *sc)
 	}
 }
 
-/* The cache pass: every layer the cache has is loaded before anything else, so a scan
- * whose layers are all cached never loads a detector. One thread per layer as the
- * readers do (records decode in parallel); no detector state is touched. */
-static void *cache_thread(void *arg)
+/* The cache pass (cache_load_layer) and the file records' load (files_load) run one layer
+ * at a time on up to nthr threads, this one included: the readers' pattern. */
+static void *layer_pass_thread(void *arg)
 {
 	lc_run *sc = arg;
 	for (;;) {
 		size_t i = atomic_fetch_add(&sc->next_cached, 1);
 		if (i >= sc->img->nlayers)
 			break;
-		lc__clear_error();
-		cache_load_layer(sc, i);
+		sc->pass_fn(sc, i);
 	}
 	return NULL;
 }
 
-/* The cached layers' file records into the index (each layer has its own part of it). */
-static void *files_thread(void *arg)
-{
-	lc_run *sc = arg;
-	for (;;) {
-		size_t i = atomic_fetch_add(&sc->next_cached, 1);
-		if (i >= sc->img->nlayers)
-			break;
-		if (lc__cache_files_load(sc->ctx, &sc->held[i], sc->idx, (int)i,
-					 sc->img->layers[i].diff_id) != LC_OK) {
-			pthread_mutex_lock(&sc->lock);
-			lc__diag_add(&sc->rep->errors, "cache.load_failed", (int)i, NULL,
-				     "out of memory loading the layer's cached file index");
-			sc->layer_rc[i] = LC_EINTERNAL;
-			pthread_mutex_unlock(&sc->lock);
-		}
-	}
-	return NULL;
-}
-
-/* Decoding threads of the cache pass at most (beyond the cores, more only costs). */
+/* Decoding threads of a pass at most (beyond the cores, more only costs). */
 #define CACHE_THREADS_MAX 64
 
-/* Run fn on up to nthr threads (this one included), one layer at a time. */
-static void layer_pass(lc_run *sc, size_t nthr, void *(*fn)(void *))
+static void layer_pass(lc_run *sc, size_t nthr, void (*fn)(lc_run *, size_t))
 {
 	size_t launched = 0;
 	pthread_t th[CACHE_THREADS_MAX];
 
+	sc->pass_fn = fn;
 	atomic_store(&sc->next_cached, 0);
 	if (nthr > sc->img->nlayers)
 		nthr = sc->img->nlayers;
 	if (nthr > CACHE_THREADS_MAX)
 		nthr = CACHE_THREADS_MAX;
 	for (size_t t = 1; t < nthr; t++) {
-		if (pthread_create(&th[launched], NULL, fn, sc) != 0)
+		if (pthread_create(&th[launched], NULL, layer_pass_thread, sc) != 0)
 			break;
 		launched++;
 	}
-	fn(sc);
+	layer_pass_thread(sc);
 	for (size_t t = 0; t < launched; t++)
 		pthread_join(th[t], NULL);
+}
+
+/* The cache pass: every layer the cache has is loaded before anything else, so a scan
+ * whose layers are all cached never loads a detector; no detector state is touched. */
+static void cache_load(lc_run *sc, size_t i)
+{
+	lc__clear_error();
+	cache_load_layer(sc, i);
+}
+
+/* A cached layer's file records into the index (each layer has its own part of it). */
+static void files_load(lc_run *sc, size_t i)
+{
+	if (lc__cache_files_load(sc->ctx, &sc->held[i], sc->idx, (int)i,
+				 sc->img->layers[i].diff_id) == LC_OK)
+		return;
+	pthread_mutex_lock(&sc->lock);
+	lc__diag_add(&sc->rep->errors, "cache.load_failed", (int)i, NULL,
+		     "out of memory loading the layer's cached file index");
+	sc->layer_rc[i] = LC_EINTERNAL;
+	pthread_mutex_unlock(&sc->lock);
 }
 
 /* Returns how many layers are still to be walked. */
@@ -1185,7 +1185,7 @@ static size_t cache_pass(lc_run *sc, size_t nthr)
 	size_t left = 0;
 
 	if (sc->cache)
-		layer_pass(sc, nthr, cache_thread);
+		layer_pass(sc, nthr, cache_load);
 	for (size_t i = 0; i < sc->img->nlayers; i++)
 		left += !sc->from_cache[i];
 	return left;
@@ -1787,7 +1787,7 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	if (image_cached && !(flags & LC_SCAN_FILE_INDEX))
 		sc.files_held = true;
 	else if (sc.cache && to_walk < img->nlayers)
-		layer_pass(&sc, nthr, files_thread);
+		layer_pass(&sc, nthr, files_load);
 	/* nthr threads in all: one per layer while there are layers, the rest (and every
 	 * reader out of layers) scan the files the readers queue */
 	nthreads = nthr < to_walk ? nthr : to_walk;

@@ -179,6 +179,17 @@ static uint64_t r_count(rbuf *r, size_t min_bytes)
 	return r->bad ? 0 : n;
 }
 
+/* r_count, and a zeroed array of that many elements (NULL for none; *oom on failure). */
+static void *r_array(rbuf *r, size_t min_bytes, size_t size, uint64_t *n, bool *oom)
+{
+	void *v = NULL;
+
+	*n = r_count(r, min_bytes);
+	if (*n && !(v = calloc((size_t)*n, size)))
+		*oom = true;
+	return v;
+}
+
 static size_t common_prefix(const char *a, const char *b)
 {
 	size_t i = 0;
@@ -483,12 +494,7 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 	if (layer < 0 && r.pos != files_at + 1)
 		r.bad = true;
 
-	n = r_count(&r, 14);
-	if (n) {
-		out->findings = calloc((size_t)n, sizeof(lc_finding));
-		if (!out->findings)
-			oom = true;
-	}
+	out->findings = r_array(&r, 14, sizeof(lc_finding), &n, &oom);
 	for (uint64_t i = 0; i < n && !r.bad && !oom; i++) {
 		lc_finding *f = &out->findings[out->nfindings];
 		const char *id = r_str(&r), *details;
@@ -543,12 +549,7 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 				     "%s", msg ? msg : "");
 	}
 
-	n = r_count(&r, 3);
-	if (n) {
-		out->captures = calloc((size_t)n, sizeof(lc_cache_capture));
-		if (!out->captures)
-			oom = true;
-	}
+	out->captures = r_array(&r, 3, sizeof(lc_cache_capture), &n, &oom);
 	for (uint64_t i = 0; i < n && !r.bad && !oom; i++) {
 		lc_cache_capture *c = &out->captures[out->ncaptures];
 		const char *path = r_str(&r);
@@ -571,12 +572,7 @@ lc_code lc__cache_decode(const lc_ctx *ctx, const uint8_t *z, size_t z_len, lc_f
 	out->tar_bytes = r_i64(&r);
 	out->entries = r_i64(&r);
 
-	n = r_count(&r, 3);
-	if (n) {
-		out->hidden = calloc((size_t)n, sizeof(lc_cache_hidden));
-		if (!out->hidden)
-			oom = true;
-	}
+	out->hidden = r_array(&r, 3, sizeof(lc_cache_hidden), &n, &oom);
 	for (uint64_t i = 0; i < n && !r.bad && !oom; i++) {
 		const char *id = r_str(&r);
 		uint64_t in = r_u64(&r);
