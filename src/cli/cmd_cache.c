@@ -121,9 +121,9 @@ static void info_table(FILE *out, const lc_cache_stats *s)
 	human(b, sizeof(b), s->data_bytes);
 	human(c, sizeof(c), s->max_bytes);
 	fprintf(out, "On disk        %s (layer records %s, bound %s)\n", a, b, c);
-	fprintf(out, "Layers         %" PRId64 " (%" PRId64 " entries), %" PRId64
-		" image records; %" PRId64 " findings\n",
-		s->layers, s->entries, s->images, s->findings);
+	fprintf(out, "Layers         %" PRId64 " (%" PRId64 " entries)\n", s->layers, s->entries);
+	fprintf(out, "Image records  %" PRId64 "\n", s->images);
+	fprintf(out, "Findings       %" PRId64 "\n", s->findings);
 	fprintf(out, "Trusted blobs  %" PRId64 "\n", s->trusted_blobs);
 	fprintf(out, "Lookups        %" PRId64 " hits, %" PRId64 " misses", s->hits, s->misses);
 	if (looks)
