@@ -424,6 +424,31 @@ typedef struct lc_view {
  * final view has it (layer = where it came from). Returns NULL when absent. */
 const uint8_t *lc__view_capture(const lc_view *v, const char *path, size_t *len, int *layer);
 
+/*
+ * The config's and the history's strings, one call of fn each, for detectors that look for
+ * text in them: Entrypoint, Cmd, Env, OnBuild, Healthcheck (element by element, or with
+ * LC_CONFIG_JOIN the command arrays Entrypoint, Cmd and Healthcheck joined by spaces, at
+ * most LC_CONFIG_TEXT_MAX bytes), every string label, every history step. Stops at the
+ * first non-LC_OK return of fn and returns it; LC_EINTERNAL when a join runs out of memory.
+ */
+#define LC_CONFIG_JOIN 0x1u
+#define LC_CONFIG_TEXT_MAX (256u * 1024u)
+typedef struct lc_config_text {
+	const char *field;     /* "Entrypoint", "Cmd", "Env", "OnBuild", "Healthcheck", "Labels",
+				* "history" */
+	const char *text;
+	const char *key;       /* a label's key, NULL for the rest */
+	size_t index;          /* the element's or the history step's position */
+	lc_source_kind source; /* LC_SRC_CONFIG, or LC_SRC_HISTORY */
+	int layer;             /* a history step's layer (lc__history_layer), else -1 */
+	bool joined;           /* a whole command array joined (LC_CONFIG_JOIN) */
+} lc_config_text;
+lc_code lc__config_texts(const lc_image *img, unsigned flags,
+			 lc_code (*fn)(void *ud, const lc_config_text *t), void *ud);
+/* An exec-form array as one command line (elements joined by a space), at most max bytes,
+ * so that a pattern spanning elements still matches. malloc'd; NULL without memory. */
+char *lc__argv_join(char **argv, size_t max);
+
 /* ---- detectors ------------------------------------------------------------------ */
 #define LC_WANT_META 0x1u    /* on_entry for every entry (all types) */
 #define LC_WANT_CHUNKS 0x2u  /* on_chunk with every block of regular files it selects */

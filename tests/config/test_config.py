@@ -295,5 +295,31 @@ def secret_in_a_history_step_is_not_quoted_in_clear(tmp):
     assert tok not in text, [x for x in f if tok in json.dumps(x)]
 
 
+@test
+def every_config_string_is_searched(tmp):
+    # secrets, IOCs and miner options in each config field and in the history: the shared
+    # walk of the config (lc__config_texts) reaches all of them, with the field in the path
+    import json
+    tok = 'ghp_aB3dE5fG7hJ9kL1mN3pQ5rS7tU9vW1xY3zA5'
+    pool = 'pool.supportxmr.com'
+    c = cfg(Env=['PATH=/usr/bin', 'T=%s' % tok],
+            Entrypoint=['/usr/bin/xmrig', '-o', 'stratum+tcp://%s:443' % pool],
+            Cmd=['sh', '-c', 'echo %s' % tok],
+            Healthcheck={'Test': ['CMD', 'curl', '-H', 'Authorization: token %s' % tok]},
+            OnBuild=['RUN echo %s' % tok, 'RUN ping %s' % pool],
+            Labels={'token': tok, 'pool': pool})
+    f = scan_config(tmp, c, history=['/bin/sh -c echo %s' % tok], layers=[],
+                    scanners='secrets,ioc,miner')
+    paths = {(x['detector'], x['path']) for x in f}
+    for want in ['config.Env[1]', 'config.Cmd[2]', 'config.Healthcheck[3]', 'config.OnBuild[0]',
+                 'config.Labels[token]', 'history[0]']:
+        assert ('secrets', want) in paths, (want, sorted(paths))
+    for want in ['config.Entrypoint', 'config.OnBuild', 'config.Labels']:
+        assert ('ioc', want) in paths, (want, sorted(paths))
+    # the miner reads Entrypoint as one command line: pool and -o option together
+    assert ('miner', 'config.Entrypoint') in paths, sorted(paths)
+    assert tok not in json.dumps(f), 'token in clear'
+
+
 if __name__ == '__main__':
     main()

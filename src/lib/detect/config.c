@@ -386,30 +386,6 @@ out:
 
 /* ---- the config ------------------------------------------------------------------ */
 
-/* Join an exec-form array with spaces so a pattern spanning elements still matches. */
-static char *join(char **v)
-{
-	size_t n = 0, off = 0;
-	char *s;
-
-	for (size_t i = 0; v && v[i]; i++)
-		n += strlen(v[i]) + 1;
-	if (n > TEXT_MAX)
-		n = TEXT_MAX;
-	s = malloc(n + 1);
-	if (!s)
-		goto out;
-	s[0] = '\0';
-	for (size_t i = 0; v && v[i] && off < n; i++) {
-		int w = snprintf(s + off, n + 1 - off, "%s%s", i ? " " : "", v[i]);
-		if (w < 0)
-			break;
-		off += (size_t)w;
-	}
-out:
-	return s;
-}
-
 static lc_code check_array(const config_shared *s, lc_emitter *em, const char *key, char **v,
 			   where w)
 {
@@ -419,7 +395,7 @@ static lc_code check_array(const config_shared *s, lc_emitter *em, const char *k
 
 	if (!v)
 		goto out;
-	text = join(v);
+	text = lc__argv_join(v, TEXT_MAX);
 	if (!text) {
 		rc = LC_EINTERNAL;
 		goto out;

@@ -20,7 +20,6 @@ extern const lc_detector lc__det_ioc;
 /* Distinct indicators reported per file; a file that is itself a blocklist (an
  * adblock hosts file) would otherwise flood the report. */
 #define PER_FILE_MAX 16
-#define CONFIG_TEXT_MAX (256u * 1024u)
 /* Matcher rule id of the IPv4 "a.b.c." literals (other ids index the indicator set). */
 #define RULE_IPV4 0xfffffff0u
 /* Bytes before a host match: room for the longest host name it may end. */
@@ -362,7 +361,7 @@ static lc_code scan_cfg_text(const lc_ioc_set *set, lc_emitter *em, const char *
 			     lc_source_kind src, const char *path, int layer)
 {
 	lc_code rc = LC_OK;
-	size_t len = text ? strnlen(text, CONFIG_TEXT_MAX) : 0;
+	size_t len = text ? strnlen(text, LC_CONFIG_TEXT_MAX) : 0;
 	for (size_t i = 0; i < len && !rc;) {
 		size_t j = i;
 		const lc_ioc *c = NULL;
@@ -406,51 +405,30 @@ static lc_code scan_cfg_text(const lc_ioc_set *set, lc_emitter *em, const char *
 	return rc;
 }
 
-static lc_code scan_argv(const lc_ioc_set *set, lc_emitter *em, char **argv, const char *path)
+typedef struct cfg_ctx {
+	const lc_ioc_set *set;
+	lc_emitter *em;
+} cfg_ctx;
+
+static lc_code cfg_text(void *ud, const lc_config_text *t)
 {
-	lc_code rc = LC_OK;
-	for (size_t i = 0; argv && argv[i] && !rc; i++)
-		rc = scan_cfg_text(set, em, argv[i], LC_SRC_CONFIG, path, -1);
-	return rc;
+	const cfg_ctx *cc = ud;
+	char path[32];
+
+	if (t->source == LC_SRC_HISTORY)
+		snprintf(path, sizeof(path), "history[%zu]", t->index);
+	else
+		snprintf(path, sizeof(path), "config.%s", t->field);
+	return scan_cfg_text(cc->set, cc->em, t->text, t->source, path, t->layer);
 }
 
 static lc_code on_image(void *shared, lc_emitter *em, const lc_view *v)
 {
-	const lc_ioc_set *set = shared;
-	const lc_image *img = v->img;
-	const lc_config *c = &img->config;
-	lc_code rc = LC_OK;
+	cfg_ctx cc = {shared, em};
 
-	if (!set || set->n == 0)
-		goto out;
-	rc = scan_argv(set, em, c->entrypoint, "config.Entrypoint");
-	if (!rc)
-		rc = scan_argv(set, em, c->cmd, "config.Cmd");
-	if (!rc)
-		rc = scan_argv(set, em, c->env, "config.Env");
-	if (!rc)
-		rc = scan_argv(set, em, c->onbuild, "config.OnBuild");
-	if (!rc)
-		rc = scan_argv(set, em, c->healthcheck, "config.Healthcheck");
-	if (!rc && c->labels) {
-		const char *key;
-		json_t *val;
-		json_object_foreach(c->labels, key, val) {
-			if (json_is_string(val))
-				rc = scan_cfg_text(set, em, json_string_value(val), LC_SRC_CONFIG,
-						   "config.Labels", -1);
-			if (rc)
-				break;
-		}
-	}
-	for (size_t i = 0; i < img->nhistory && !rc; i++) {
-		char path[32];
-		int layer = lc__history_layer(img, i);
-		snprintf(path, sizeof path, "history[%zu]", i);
-		rc = scan_cfg_text(set, em, img->history[i].created_by, LC_SRC_HISTORY, path, layer);
-	}
-out:
-	return rc;
+	if (!cc.set || cc.set->n == 0)
+		return LC_OK;
+	return lc__config_texts(v->img, 0, cfg_text, &cc);
 }
 
 const lc_detector lc__det_ioc = {

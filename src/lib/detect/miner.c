@@ -18,8 +18,6 @@ extern const lc_detector lc__det_miner;
 #define WIN_B64 8192
 /* Findings remembered per file to drop the same hit seen through two patterns. */
 #define SEEN_MAX 64
-/* A config string longer than this is cut: no command line is that long. */
-#define CONFIG_TEXT_MAX (256u * 1024u)
 
 enum {
 	R_STRATUM = 1,
@@ -259,31 +257,6 @@ static bool cfg_hit(void *ud, const lc_miner_hit *h)
 	return cc->rc == LC_OK;
 }
 
-/* Join a NULL-terminated argv with spaces, bounded. */
-static char *join_argv(char **argv)
-{
-	size_t n = 0, k = 0;
-	char *s;
-	for (size_t i = 0; argv && argv[i]; i++)
-		n += strlen(argv[i]) + 1;
-	if (n > CONFIG_TEXT_MAX)
-		n = CONFIG_TEXT_MAX;
-	s = malloc(n + 1);
-	if (!s)
-		return NULL;
-	for (size_t i = 0; argv && argv[i] && k < n; i++) {
-		size_t l = strlen(argv[i]);
-		if (l > n - k)
-			l = n - k;
-		memcpy(s + k, argv[i], l);
-		k += l;
-		if (k < n)
-			s[k++] = ' ';
-	}
-	s[k] = '\0';
-	return s;
-}
-
 static lc_code scan_cfg_text(lc_emitter *em, const char *text, lc_source_kind src,
 			     const char *path, int layer, bool runs)
 {
@@ -291,61 +264,28 @@ static lc_code scan_cfg_text(lc_emitter *em, const char *text, lc_source_kind sr
 	size_t len;
 	if (!text)
 		return LC_OK;
-	len = strnlen(text, CONFIG_TEXT_MAX);
+	len = strnlen(text, LC_CONFIG_TEXT_MAX);
 	lc__miner_scan_text(text, len, cfg_hit, &cc);
 	return cc.rc;
 }
 
+/* Entrypoint, Cmd and Healthcheck as one command line each (a miner's options span the
+ * array's elements); the rest string by string. */
+static lc_code cfg_text(void *ud, const lc_config_text *t)
+{
+	char path[32];
+
+	if (t->source == LC_SRC_HISTORY)
+		snprintf(path, sizeof(path), "history[%zu]", t->index);
+	else
+		snprintf(path, sizeof(path), "config.%s", t->field);
+	return scan_cfg_text(ud, t->text, t->source, path, t->layer, t->joined);
+}
+
 static lc_code on_image(void *shared, lc_emitter *em, const lc_view *v)
 {
-	const lc_image *img = v->img;
-	const lc_config *c = &img->config;
-	lc_code rc = LC_OK;
-	char *s;
 	(void)shared;
-
-	s = join_argv(c->entrypoint);
-	if (c->entrypoint && !s)
-		return LC_EINTERNAL;
-	rc = scan_cfg_text(em, s, LC_SRC_CONFIG, "config.Entrypoint", -1, true);
-	free(s);
-	if (rc)
-		goto out;
-	s = join_argv(c->cmd);
-	if (c->cmd && !s)
-		return LC_EINTERNAL;
-	rc = scan_cfg_text(em, s, LC_SRC_CONFIG, "config.Cmd", -1, true);
-	free(s);
-	if (rc)
-		goto out;
-	for (size_t i = 0; c->env && c->env[i] && !rc; i++)
-		rc = scan_cfg_text(em, c->env[i], LC_SRC_CONFIG, "config.Env", -1, false);
-	for (size_t i = 0; c->onbuild && c->onbuild[i] && !rc; i++)
-		rc = scan_cfg_text(em, c->onbuild[i], LC_SRC_CONFIG, "config.OnBuild", -1, false);
-	if (c->healthcheck && !rc) {
-		s = join_argv(c->healthcheck);
-		rc = scan_cfg_text(em, s, LC_SRC_CONFIG, "config.Healthcheck", -1, true);
-		free(s);
-	}
-	if (c->labels && !rc) {
-		const char *key;
-		json_t *val;
-		json_object_foreach(c->labels, key, val) {
-			if (json_is_string(val))
-				rc = scan_cfg_text(em, json_string_value(val), LC_SRC_CONFIG, "config.Labels", -1,
-						   false);
-			if (rc)
-				break;
-		}
-	}
-	for (size_t i = 0; i < img->nhistory && !rc; i++) {
-		char path[32];
-		int layer = lc__history_layer(img, i);
-		snprintf(path, sizeof path, "history[%zu]", i);
-		rc = scan_cfg_text(em, img->history[i].created_by, LC_SRC_HISTORY, path, layer, false);
-	}
-out:
-	return rc;
+	return lc__config_texts(v->img, LC_CONFIG_JOIN, cfg_text, em);
 }
 
 const lc_detector lc__det_miner = {

@@ -351,7 +351,7 @@ static lc_code on_match(void *shared, void *worker, lc_emitter *em, const lc_ent
 	return w->err;
 }
 
-/* ---- image config: ENV, labels, history ----------------------------------------------- */
+/* ---- image config: every string of it, and the history -------------------------------- */
 
 typedef struct cfg_ctx {
 	lc_emitter *em;
@@ -382,56 +382,55 @@ static lc_code scan_string(const sec_shared *sh, lc_secret_scratch *s, lc_emitte
 	return c.err;
 }
 
+typedef struct cfg_walk {
+	sec_shared *sh;
+	lc_secret_scratch *s;
+	lc_emitter *em;
+} cfg_walk;
+
+/* Each string on its own; a label as "key=value", so that the key gives the context the
+ * rules look for. */
+static lc_code cfg_text(void *ud, const lc_config_text *t)
+{
+	const cfg_walk *cc = ud;
+	char path[128], *kv = NULL;
+	const char *text = t->text;
+	lc_code rc = LC_OK;
+
+	if (t->key) {
+		size_t n = strlen(t->key) + strlen(t->text) + 2;
+		if (!(kv = malloc(n))) {
+			rc = LC_EINTERNAL;
+			goto out;
+		}
+		snprintf(kv, n, "%s=%s", t->key, t->text);
+		text = kv;
+		snprintf(path, sizeof(path), "config.Labels[%.100s]", t->key);
+	} else if (t->source == LC_SRC_HISTORY) {
+		snprintf(path, sizeof(path), "history[%zu]", t->index);
+	} else {
+		snprintf(path, sizeof(path), "config.%s[%zu]", t->field, t->index);
+	}
+	rc = scan_string(cc->sh, cc->s, cc->em, t->source, t->layer, path, text);
+out:
+	free(kv);
+	return rc;
+}
+
 static lc_code sec_on_image(void *shared, lc_emitter *em, const lc_view *v)
 {
-	sec_shared *sh = shared;
+	cfg_walk cc = {shared, NULL, em};
 	lc_code rc = LC_OK;
-	char path[128];
-	lc_secret_scratch *s;
-	const lc_image *img = v ? v->img : NULL;
-	if (!sh || !img)
-		return LC_OK;
-	s = lc__secret_scratch_new(sh->rs);
-	if (!s)
-		return LC_EINTERNAL;
-	for (size_t i = 0; img->config.env && img->config.env[i] && !rc; i++) {
-		snprintf(path, sizeof(path), "config.Env[%zu]", i);
-		rc = scan_string(sh, s, em, LC_SRC_CONFIG, -1, path, img->config.env[i]);
+
+	if (!cc.sh || !v || !v->img)
+		goto out;
+	if (!(cc.s = lc__secret_scratch_new(cc.sh->rs))) {
+		rc = LC_EINTERNAL;
+		goto out;
 	}
-	if (img->config.labels && json_is_object(img->config.labels)) {
-		const char *key;
-		json_t *val;
-		json_object_foreach(img->config.labels, key, val)
-		{
-			if (rc || !json_is_string(val))
-				continue;
-			/* "key=value" so that the key gives the context the rules look for */
-			size_t n = strlen(key) + json_string_length(val) + 2;
-			char *kv = malloc(n);
-			if (!kv) {
-				rc = LC_EINTERNAL;
-				break;
-			}
-			snprintf(kv, n, "%s=%s", key, json_string_value(val));
-			snprintf(path, sizeof(path), "config.Labels[%.100s]", key);
-			rc = scan_string(sh, s, em, LC_SRC_CONFIG, -1, path, kv);
-			free(kv);
-		}
-	}
-	for (size_t i = 0; i < img->nhistory && !rc; i++) {
-		snprintf(path, sizeof(path), "history[%zu]", i);
-		rc = scan_string(sh, s, em, LC_SRC_HISTORY, lc__history_layer(img, i), path,
-				 img->history[i].created_by);
-	}
-	for (size_t i = 0; img->config.cmd && img->config.cmd[i] && !rc; i++) {
-		snprintf(path, sizeof(path), "config.Cmd[%zu]", i);
-		rc = scan_string(sh, s, em, LC_SRC_CONFIG, -1, path, img->config.cmd[i]);
-	}
-	for (size_t i = 0; img->config.entrypoint && img->config.entrypoint[i] && !rc; i++) {
-		snprintf(path, sizeof(path), "config.Entrypoint[%zu]", i);
-		rc = scan_string(sh, s, em, LC_SRC_CONFIG, -1, path, img->config.entrypoint[i]);
-	}
-	lc__secret_scratch_free(s);
+	rc = lc__config_texts(v->img, 0, cfg_text, &cc);
+	lc__secret_scratch_free(cc.s);
+out:
 	return rc;
 }
 

@@ -200,3 +200,95 @@ int lc__history_layer(const lc_image *img, size_t h)
 			return (int)i;
 	return -1;
 }
+
+char *lc__argv_join(char **argv, size_t max)
+{
+	size_t n = 0, k = 0;
+	char *s;
+
+	for (size_t i = 0; argv && argv[i]; i++)
+		n += strlen(argv[i]) + 1;
+	if (n > max)
+		n = max;
+	s = malloc(n + 1);
+	if (!s)
+		goto out;
+	for (size_t i = 0; argv && argv[i] && k < n; i++) {
+		size_t l = strlen(argv[i]);
+		if (i)
+			s[k++] = ' ';
+		if (l > n - k)
+			l = n - k;
+		memcpy(s + k, argv[i], l);
+		k += l;
+	}
+	s[k] = 0;
+out:
+	return s;
+}
+
+/* One config field: each element, or (joined) the whole array as one string. */
+static lc_code field_texts(const char *field, char **v, bool join,
+			   lc_code (*fn)(void *, const lc_config_text *), void *ud)
+{
+	lc_code rc = LC_OK;
+	lc_config_text t = {.field = field, .source = LC_SRC_CONFIG, .layer = -1, .joined = join};
+	char *s = NULL;
+
+	if (!v)
+		goto out;
+	if (join) {
+		if (!(s = lc__argv_join(v, LC_CONFIG_TEXT_MAX))) {
+			rc = LC_EINTERNAL;
+			goto out;
+		}
+		t.text = s;
+		rc = fn(ud, &t);
+		goto out;
+	}
+	for (size_t i = 0; v[i] && rc == LC_OK; i++) {
+		t.text = v[i];
+		t.index = i;
+		rc = fn(ud, &t);
+	}
+out:
+	free(s);
+	return rc;
+}
+
+lc_code lc__config_texts(const lc_image *img, unsigned flags,
+			 lc_code (*fn)(void *ud, const lc_config_text *t), void *ud)
+{
+	const lc_config *c = &img->config;
+	bool join = flags & LC_CONFIG_JOIN;
+	lc_code rc = field_texts("Entrypoint", c->entrypoint, join, fn, ud);
+
+	if (rc == LC_OK)
+		rc = field_texts("Cmd", c->cmd, join, fn, ud);
+	if (rc == LC_OK)
+		rc = field_texts("Env", c->env, false, fn, ud);
+	if (rc == LC_OK)
+		rc = field_texts("OnBuild", c->onbuild, false, fn, ud);
+	if (rc == LC_OK)
+		rc = field_texts("Healthcheck", c->healthcheck, join, fn, ud);
+	if (rc == LC_OK && c->labels && json_is_object(c->labels)) {
+		const char *key;
+		json_t *val;
+		size_t i = 0;
+		json_object_foreach(c->labels, key, val) {
+			lc_config_text t = {"Labels", json_string_value(val), key, i++, LC_SRC_CONFIG,
+					    -1, false};
+			if (!json_is_string(val))
+				continue;
+			if ((rc = fn(ud, &t)) != LC_OK)
+				break;
+		}
+	}
+	for (size_t i = 0; i < img->nhistory && rc == LC_OK; i++) {
+		lc_config_text t = {"history", img->history[i].created_by, NULL, i, LC_SRC_HISTORY,
+				    lc__history_layer(img, i), false};
+		if (t.text)
+			rc = fn(ud, &t);
+	}
+	return rc;
+}
