@@ -1783,8 +1783,9 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 		}
 	}
 	/* The cached layers' file records enter the index only for a reader of it: the
-	 * image-level hooks, or a caller that keeps it. A warm rescan decodes none. */
-	if (image_cached && !(flags & LC_SCAN_FILE_INDEX))
+	 * image-level hooks (none run without detectors: inspect), or a caller that keeps
+	 * it. A warm rescan decodes none. */
+	if ((image_cached || (flags & LC_SCAN_NO_DETECTORS)) && !(flags & LC_SCAN_FILE_INDEX))
 		sc.files_held = true;
 	else if (sc.cache && to_walk < img->nlayers)
 		layer_pass(&sc, nthr, files_load);

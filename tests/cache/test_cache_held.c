@@ -5,7 +5,8 @@
  *   - the warm report equals the cold one: hidden flags come from the image record, the
  *     layers' file counts from the layer records;
  *   - a warm scan that keeps the index (LC_SCAN_FILE_INDEX) has every file record, with
- *     its hidden flag, as a scan without the cache has them.
+ *     its hidden flag, as a scan without the cache has them;
+ *   - inspect (no detectors, so no image record) from the cache equals inspect without it.
  */
 #include "cache_test.h"
 
@@ -106,6 +107,15 @@ int main(void)
 	TAP_OK(hidden_env(json_object_get(kept, "files")) == 1,
 	       "app/.env in the file list, removed in layer 2");
 	TAP_OK(json_equal(kept, fresh), "and equals a scan without the cache, files included");
+
+	/* inspect: no detector, no hook; the layers' file counts from the records */
+	json_decref(kept);
+	json_decref(fresh);
+	json_decref(scan_json(ctx, ref, LC_SCAN_NO_DETECTORS, &c_kept)); /* its own fingerprint */
+	kept = scan_json(ctx, ref, LC_SCAN_NO_DETECTORS, &c_kept);
+	fresh = scan_json(nocache, ref, LC_SCAN_NO_DETECTORS, &c_fresh);
+	TAP_OK(kept && fresh && c_kept == 3 && json_equal(kept, fresh),
+	       "inspect from the cache (%d layers) equals inspect without it", c_kept);
 
 	json_decref(cold);
 	json_decref(warm);
