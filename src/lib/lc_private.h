@@ -1081,11 +1081,14 @@ extern const char lc__embedded_digest[65];
  * for an unknown name). lc__ctx_load calls it too. */
 lc_code lc__ctx_select(lc_ctx *ctx);
 /* Room for n more records of one layer in one step (a cached layer knows its count), so
- * the slot table is not rehashed at every doubling. 0, or -1 (the index stays usable). */
+ * the record array is not reallocated at every doubling. 0, or -1 (the index stays
+ * usable). */
 int lc__fileidx_reserve(lc_fileidx *ix, int layer, size_t n);
 /* The image-level record lives in the layers table under the key "image:<hex>" and is
  * read and written with lc__cache_lookup / lc__cache_store with layer = -1 and no index:
- * findings and warnings keep their layer indexes (layer_diff_id left NULL), no files. */
+ * findings and warnings keep their layer indexes (layer_diff_id left NULL), no files.
+ * cache info counts the rows by this prefix. */
+#define LC_CACHE_IMAGE_KEY "image:"
 /* ---- the YARA prefilter (malware/yara_cond.c) -------------------------------------- */
 /*
  * Reads YARA rule sources (as libyara compiles them: one namespace per source name) into

@@ -83,8 +83,7 @@ struct lc_run {
 	lc_cache *cache;
 	char fingerprint[65];
 	bool *from_cache;           /* per layer: loaded from the cache, not walked */
-	lc_cache_layer *held;       /* per layer: a cached layer's file records, still encoded */
-	bool files_held;            /* and they stayed so: the index lacks the cached layers */
+	lc_cache_layer *held;       /* per layer: a cached layer's file records (and count) */
 	char image_key[80];         /* "image:<hex>" of the image-level record, "" = none */
 	atomic_size_t next_cached;  /* the cache passes hand out layers like the readers */
 	void (*pass_fn)(lc_run *, size_t); /* what layer_pass does to each */
@@ -1231,7 +1230,7 @@ static void image_key(lc_run *sc)
 	lc__cache_fp_final(fp, hex);
 	fp = NULL;
 	if (hex[0])
-		snprintf(sc->image_key, sizeof(sc->image_key), "image:%s", hex);
+		snprintf(sc->image_key, sizeof(sc->image_key), LC_CACHE_IMAGE_KEY "%s", hex);
 out:
 	if (fp)
 		lc__cache_fp_final(fp, hex);
@@ -1600,8 +1599,9 @@ static json_t *image_json(lc_run *sc)
 		char hp[32];
 		snprintf(hp, sizeof(hp), "history[%d]", L->history);
 		json_object_set_new(l, "created_by", jsecret(sc, hp, cb));
+		/* a cached layer's count is its record's, whether they entered the index or not */
 		json_t *nf = json_null();
-		if (sc->files_held && sc->from_cache[i])
+		if (sc->held && sc->from_cache && sc->from_cache[i])
 			nf = json_integer((json_int_t)sc->held[i].nfiles);
 		else if (sc->idx)
 			nf = json_integer((json_int_t)lc__fileidx_layer_count(sc->idx, (int)i));
@@ -1785,9 +1785,9 @@ lc_code lc_scan(lc_ctx *ctx, lc_image *img, unsigned flags, lc_report **out)
 	/* The cached layers' file records enter the index only for a reader of it: the
 	 * image-level hooks (none run without detectors: inspect), or a caller that keeps
 	 * it. A warm rescan decodes none. */
-	if ((image_cached || (flags & LC_SCAN_NO_DETECTORS)) && !(flags & LC_SCAN_FILE_INDEX))
-		sc.files_held = true;
-	else if (sc.cache && to_walk < img->nlayers)
+	bool index_read = (!image_cached && !(flags & LC_SCAN_NO_DETECTORS)) ||
+			  (flags & LC_SCAN_FILE_INDEX);
+	if (index_read && sc.cache && to_walk < img->nlayers)
 		layer_pass(&sc, nthr, files_load);
 	/* nthr threads in all: one per layer while there are layers, the rest (and every
 	 * reader out of layers) scan the files the readers queue */

@@ -882,10 +882,11 @@ lc_code lc_cache_info(lc_ctx *ctx, lc_cache_stats *out)
 	if (rc)
 		goto out;
 	if (sqlite3_prepare_v2(c->db,
-			       "SELECT coalesce(sum(diff_id NOT GLOB 'image:*'),0), coalesce(sum(size),0), "
-			       "coalesce(sum(entries),0), coalesce(sum(findings),0), "
-			       "coalesce(min(last_used),0), coalesce(max(last_used),0), "
-			       "coalesce(sum(diff_id GLOB 'image:*'),0) FROM layers",
+			       "SELECT coalesce(sum(diff_id NOT GLOB '" LC_CACHE_IMAGE_KEY "*'),0), "
+			       "coalesce(sum(size),0), coalesce(sum(entries),0), "
+			       "coalesce(sum(findings),0), coalesce(min(last_used),0), "
+			       "coalesce(max(last_used),0), "
+			       "coalesce(sum(diff_id GLOB '" LC_CACHE_IMAGE_KEY "*'),0) FROM layers",
 			       -1, &st, NULL) == SQLITE_OK &&
 	    sqlite3_step(st) == SQLITE_ROW) {
 		out->layers = sqlite3_column_int64(st, 0);
